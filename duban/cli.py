@@ -1,0 +1,110 @@
+"""The `duban` command line: a thin layer over the library modules."""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import DubanError
+
+
+def friendly(fn):
+    """Turn duban's errors into a clean Chinese message and exit code 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except DubanError as exc:
+            click.secho(f"错误：{exc}", fg="red", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="duban")
+def cli():
+    """督办（duban）：区政府工作报告目标任务督办工具。
+
+    \b
+    典型流程：
+      duban init 通知.txt -o 主表.xlsx
+      duban sheets 主表.xlsx --period 1-6月 -o 反馈表
+      duban mail 主表.xlsx --period 1-6月 --outbox 发件箱
+      duban collect 主表.xlsx 收件箱/
+      duban status 主表.xlsx
+      duban report 主表.xlsx -o 报告.docx --xlsx 附件.xlsx
+    """
+
+
+master_arg = click.argument("master", type=click.Path(dir_okay=False, path_type=Path))
+
+
+@cli.command()
+@click.argument("notice", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="主表文件（.xlsx；.xlsm 为带按钮的宏主表）。已存在时为重新导入。")
+@click.option("--force", is_flag=True, help="重新导入时，即使新通知缺少主表已有的任务也继续")
+@friendly
+def init(notice, out, force):
+    """从通知（.txt / .docx / .xlsx）生成主表。
+
+    \b
+    示例：
+      duban init 通知.txt -o 主表.xlsx
+      duban init 通知.docx -o 主表.xlsm
+    已存在的主表再次导入时，采用其“单位”表中的修改，保留各期进展。
+    """
+    from .importer import init_master
+
+    result = init_master(notice, out, force=force)
+    for line in result.summary_lines():
+        click.echo(line)
+
+
+@cli.command()
+@master_arg
+@click.option("--json", "as_json", is_flag=True, default=True, help="以 JSON 输出（默认）")
+@friendly
+def export(master, as_json):
+    """把主表的全部内容以 JSON 输出到标准输出。
+
+    \b
+    示例：
+      duban export 主表.xlsx --json > 主表.json
+    """
+    from .master import load_master
+    from .store import open_store
+
+    with open_store(master, write=False) as store:
+        model = load_master(store)
+    click.echo(json.dumps(model.to_json(), ensure_ascii=False, indent=1))
+
+
+@cli.command()
+@click.option("-o", "--output", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="输出目录（默认在当前目录新建 duban-demo-时间）")
+@friendly
+def demo(out):
+    """用内置的 2022 年沙坪坝区通知跑一遍完整流程。
+
+    \b
+    示例：
+      duban demo
+      duban demo -o 演示
+    """
+    from .demo import run_demo
+
+    run_demo(out, echo=click.echo)
+
+
+def main():  # console script entry point
+    cli(prog_name="duban")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,264 @@
+"""The master's data model: plain dataclasses, no I/O.
+
+Every later step (sheets, collect, status, report) works on these objects; how they
+are laid out in a workbook is the business of :mod:`duban.master`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+# Status vocabulary (user-facing, Chinese).
+TASK_STATUSES = ("已完成", "正常推进", "推进较为滞后", "未报送", "需人工研判")
+INDICATOR_STATUSES = ("符合预期", "不达预期", "符合时间节点要求", "未报送", "需人工研判")
+SELF_EVAL_CHOICES = ("已完成", "正常推进", "推进较为滞后")
+
+_OPEN = "（"
+_CLOSE = "）"
+
+
+def normalize_parens(text: str) -> str:
+    """Full-width parentheses everywhere: the notice mixes both forms."""
+    return text.replace("(", _OPEN).replace(")", _CLOSE)
+
+
+def clean_text(value) -> str:
+    """A cell value as stripped text ('' for None)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+@dataclass
+class PeriodEntry:
+    """What the master holds for one task or indicator in one period."""
+
+    progress: str = ""  # 进展情况 (for tasks with several leads: labelled per unit)
+    amount: str = ""  # 完成量 / 实际值
+    problems: str = ""  # 存在问题及下步打算
+    self_eval: str = ""  # 自评
+    coop: str = ""  # 配合单位进展
+    status: str = ""  # engine's proposal
+    reason: str = ""
+    override: str = ""  # 人工研判, always wins
+    note: str = ""
+    source: str = ""  # which file(s) the values came from
+
+    @property
+    def effective_status(self) -> str:
+        return self.override.strip() or self.status
+
+    def to_json(self) -> dict:
+        return {
+            "progress": self.progress,
+            "status": self.status,
+            "reason": self.reason,
+            "override": self.override,
+            "effective_status": self.effective_status,
+            "amount": self.amount,
+            "problems": self.problems,
+            "self_eval": self.self_eval,
+            "coop": self.coop,
+            "note": self.note,
+            "source": self.source,
+        }
+
+
+@dataclass
+class Indicator:
+    id: int
+    target: str
+    units: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    periods: dict[str, PeriodEntry] = field(default_factory=dict)
+
+    def entry(self, period: str) -> PeriodEntry:
+        return self.periods.setdefault(period, PeriodEntry())
+
+
+@dataclass
+class Task:
+    id: int
+    category: str
+    task: str
+    lead: list[str] = field(default_factory=list)
+    coop: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    leader: str = ""  # 责任领导 / 分管领导
+    deadline: str = ""  # 完成时限 / 时间节点
+    periods: dict[str, PeriodEntry] = field(default_factory=dict)
+
+    def entry(self, period: str) -> PeriodEntry:
+        return self.periods.setdefault(period, PeriodEntry())
+
+
+UNIT_KINDS = ("区级部门", "镇街", "国有企业", "管委会", "群团组织", "驻区单位", "群体", "其他")
+
+
+@dataclass
+class Unit:
+    """One row of the 单位 sheet: a canonical recipient (or a group)."""
+
+    name: str
+    kind: str = "其他"
+    aliases: list[str] = field(default_factory=list)
+    members: list[str] = field(default_factory=list)
+    contact: str = ""
+    email: str = ""
+    phone: str = ""
+    note: str = ""
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind == "群体"
+
+
+@dataclass
+class Period:
+    label: str
+    end: date | None = None
+    deadline: date | None = None  # return deadline for the units
+
+
+PERIOD_RE = re.compile(r"^(?:(\d{1,2})-(\d{1,2})月|(\d{1,2})月|全年|第?([一二三四1-4])季度|上半年)$")
+
+
+def default_period_end(label: str, year: int) -> date | None:
+    """The natural end date of a period label such as '1-6月', '3月', '全年'."""
+    label = label.strip()
+    import calendar
+
+    def month_end(m: int) -> date:
+        return date(year, m, calendar.monthrange(year, m)[1])
+
+    m = re.fullmatch(r"(\d{1,2})-(\d{1,2})月", label)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return month_end(int(m.group(2)))
+    m = re.fullmatch(r"(\d{1,2})月", label)
+    if m and 1 <= int(m.group(1)) <= 12:
+        return month_end(int(m.group(1)))
+    if label in ("全年", "1-12月"):
+        return date(year, 12, 31)
+    if label == "上半年":
+        return date(year, 6, 30)
+    q = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+    m = re.fullmatch(r"第?([一二三四1-4])季度", label)
+    if m:
+        return month_end(q[m.group(1)] * 3)
+    return None
+
+
+@dataclass
+class LogRow:
+    """One row of 报送记录: a file seen by collect."""
+
+    period: str
+    unit: str
+    file: str
+    sha256: str
+    received: str
+    result: str  # 采用 / 被新版本替代 / 退回
+    reason: str = ""
+    signature: str = ""  # 已验证 / 无签名 / 不匹配
+    archive: str = ""
+
+
+@dataclass
+class Master:
+    year: int
+    settings: dict = field(default_factory=dict)
+    periods: list[Period] = field(default_factory=list)
+    indicators: list[Indicator] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+    log: list[LogRow] = field(default_factory=list)
+
+    # -- periods -------------------------------------------------------
+    def period(self, label: str | None) -> Period:
+        """The period named ``label`` or the current one; raises PeriodError."""
+        from .errors import PeriodError
+
+        label = (label or self.settings.get("current_period") or "").strip()
+        if not label:
+            if self.periods:
+                return self.periods[-1]
+            raise PeriodError("主表还没有任何期次：请先用 duban sheets 主表 --period 1-6月 建立期次")
+        for p in self.periods:
+            if p.label == label:
+                return p
+        known = "、".join(p.label for p in self.periods) or "（无）"
+        raise PeriodError(f"主表中没有期次“{label}”，已有期次：{known}")
+
+    def add_period(self, label: str, end: date | None = None) -> Period:
+        from .errors import PeriodError
+
+        label = label.strip()
+        for p in self.periods:
+            if p.label == label:
+                if end and not p.end:
+                    p.end = end
+                return p
+        end = end or default_period_end(label, self.year)
+        if end is None:
+            raise PeriodError(
+                f"无法识别期次“{label}”的截止日期：请写成“1-6月”“3月”“全年”这样的形式，或用 --end 指定日期"
+            )
+        p = Period(label, end)
+        self.periods.append(p)
+        return p
+
+    def previous_period(self, label: str) -> Period | None:
+        for i, p in enumerate(self.periods):
+            if p.label == label:
+                return self.periods[i - 1] if i > 0 else None
+        return None
+
+    # -- units ---------------------------------------------------------
+    def unit_index(self) -> dict[str, Unit]:
+        """Every name and alias → its canonical unit row."""
+        index: dict[str, Unit] = {}
+        for u in self.units:
+            index[u.name] = u
+            for a in u.aliases:
+                index.setdefault(a, u)
+        return index
+
+    def canonical(self, name: str) -> str:
+        u = self.unit_index().get(name)
+        return u.name if u else name
+
+    def task_by_id(self) -> dict[int, Task]:
+        return {t.id: t for t in self.tasks}
+
+    def indicator_by_id(self) -> dict[int, Indicator]:
+        return {i.id: i for i in self.indicators}
+
+    def to_json(self) -> dict:
+        return {
+            "year": self.year,
+            "current_period": self.settings.get("current_period", ""),
+            "periods": [
+                {"label": p.label, "end": p.end.isoformat() if p.end else None,
+                 "deadline": p.deadline.isoformat() if p.deadline else None}
+                for p in self.periods
+            ],
+            "indicators": [
+                {"id": i.id, "target": i.target, "units": i.units, "flags": i.flags,
+                 "periods": {k: v.to_json() for k, v in i.periods.items()}}
+                for i in self.indicators
+            ],
+            "tasks": [
+                {"id": t.id, "category": t.category, "task": t.task, "lead": t.lead,
+                 "coop": t.coop, "flags": t.flags, "leader": t.leader, "deadline": t.deadline,
+                 "periods": {k: v.to_json() for k, v in t.periods.items()}}
+                for t in self.tasks
+            ],
+            "units": [
+                {"name": u.name, "kind": u.kind, "aliases": u.aliases, "members": u.members,
+                 "contact": u.contact, "email": u.email, "phone": u.phone, "note": u.note}
+                for u in self.units
+            ],
+        }

@@ -1,0 +1,90 @@
+"""The 设置 sheet: every setting as data (key, Chinese label, default, description, type)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .errors import SettingsError
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    label: str
+    default: object
+    help: str
+    type: type = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("year", "年度", 2022, "工作报告所属年度", int),
+    Setting("current_period", "当前期次", "", "正在督办的期次，如 1-6月；duban sheets --period 会更新它"),
+    Setting("office", "发文单位", "区政府督查办", "报告落款及邮件署名"),
+    Setting("contact", "联系人", "督查办", "反馈表和邮件中写明的联系人"),
+    Setting("contact_phone", "联系电话", "", "反馈表和邮件中写明的联系电话"),
+    Setting("contact_email", "联系邮箱", "", "单位回复反馈表的邮箱，也用作发件人"),
+    Setting("deadline_days", "报送期限天数", 7, "期次截止日后多少天内报送（期次表未写报送截止日期时使用）", int),
+    Setting("single_column_lead_first", "单列责任单位首位为牵头", "是",
+            "通知只有一列“责任单位”时，第一个单位作牵头、其余作配合（是/否）"),
+    Setting("with_coop", "配合单位也发反馈表", "否", "是：配合单位也收到反馈表（等同 --with-coop）"),
+    Setting("lag_ratio", "滞后判定系数", 0.6,
+            "量化任务完成比例低于“时序进度×该系数”判为推进较为滞后。默认0.6：1-6月完成不足全年30%才算滞后，"
+            "容许政府项目常见的“前低后高”，又能抓住真正停滞的任务", float),
+    Setting("not_started_share", "未开工滞后时点", 0.5,
+            "年度时间过去该比例后，仍未开工或仍在办理前期手续的建设类任务判为滞后", float),
+    Setting("growth_gap", "增速差距阈值", 3.0, "实际增速低于目标超过该百分点数判为滞后（任务）", float),
+    Setting("about_tolerance", "左右容差", 0.5, "“增长X%左右”的指标，实际值不低于 X−该值 即符合预期", float),
+    Setting("sheet_password", "反馈表保护密码", "", "反馈表工作表保护密码，留空则无密码保护（仍锁定非填报单元格）"),
+    Setting("text_limit", "填报字数上限", 2000, "反馈表中每个文字格的字数上限", int),
+    Setting("smtp_host", "SMTP服务器", "", "发送邮件的服务器地址，如 smtp.example.gov.cn"),
+    Setting("smtp_port", "SMTP端口", 465, "SSL 通常 465，STARTTLS 通常 587，明文 25", int),
+    Setting("smtp_security", "SMTP加密", "SSL", "SSL / STARTTLS / 无"),
+    Setting("smtp_user", "SMTP用户", "", "登录用户名，留空则不登录"),
+    Setting("smtp_password_env", "SMTP密码环境变量", "DUBAN_SMTP_PASSWORD",
+            "密码不存入工作簿：从该环境变量读取"),
+    Setting("mail_from", "发件人", "", "发件人地址，留空用联系邮箱"),
+    Setting("secret", "签名密钥", "", "反馈表防伪签名密钥，初始化时随机生成，请勿外传或修改"),
+)
+
+BY_KEY = {s.key: s for s in SETTINGS}
+BY_LABEL = {s.label: s for s in SETTINGS}
+
+
+def defaults() -> dict:
+    return {s.key: s.default for s in SETTINGS}
+
+
+def coerce(setting: Setting, value) -> object:
+    """Convert a cell value to the setting's type, with a Chinese error on failure."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return setting.default if setting.type is not str else ""
+    if setting.type is str:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value).strip()
+    try:
+        if setting.type is int:
+            return int(float(value))
+        return float(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"设置表中“{setting.label}”的值“{value}”不是数字：{setting.help}") from None
+
+
+def truthy(value) -> bool:
+    return str(value).strip().lower() in ("是", "y", "yes", "true", "1", "对")
+
+
+def parse_date(value, what: str) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip().replace("/", "-").replace(".", "-")
+    for fmt in ("%Y-%m-%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    raise SettingsError(f"{what}“{value}”不是日期：请写成 2022-06-30 的形式")
