@@ -582,7 +582,9 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
             vm_last = None
             for vm_last in _VERB_RE.finditer(before):
                 pass
-            if vm_last is not None:
+            if vm_last is not None and kind == "completion_ratio":
+                subject = _clean_subject(before[: vm_last.start()])
+            elif vm_last is not None:
                 tail = _clean_subject(before[vm_last.end():])
                 subject = tail if tail else _clean_subject(before[: vm_last.start()])
             else:
@@ -590,6 +592,12 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
             # the growth keyword itself is not a subject
             subject = re.sub(r"(?:同比|环比)?(?:增长率?|增速|增幅|下降|提高|提升)$", "", subject)
             subject = _clean_subject(subject)
+
+        if kind == "completion_ratio":
+            subject = re.sub(r"(?:项目|工程|任务|全年|年度|总体|整体|目前|该项|本项)+$", "", subject)
+            if subject in ("总工程量", "年度目标", "年度任务", "全年目标", "年度计划", "计划", "目标", "任务",
+                           "工程量", "工作量", "总量", "总投资", "投资", "进度"):
+                subject = ""
 
         # phrase for reasons: from the verb (with 已/累计 prefix) to the unit
         p_from = max(vstart, subj_start) if verb else max(subj_start, clause_start)
@@ -650,17 +658,31 @@ def parse_quantities(text: str) -> list[Quantity]:
     return list(_scan_cached(text or "", "any"))
 
 
+def _target_label(text: str, q: Quantity) -> str:
+    """Readable target text: "新建12个社区食堂", "地区生产总值增长5.5%左右"."""
+    a, b = q.span
+    p_start = a - len(q.phrase) + len(q.text) if q.phrase.endswith(q.text) else a
+    start, end = max(0, p_start), b
+    if q.subject:
+        i = text.rfind(q.subject, max(0, a - 30), a)
+        j = text.find(q.subject, b, b + 30)
+        if i >= 0 and i < start:
+            start = i
+        elif j >= 0:
+            end = j + len(q.subject)
+    label = text[start:end].strip(" ，,、；;。")
+    if q.verb and q.verb not in label:
+        label = q.verb + label
+    return label
+
+
 @lru_cache(maxsize=65536)
 def _targets_cached(task_text: str) -> tuple[Target, ...]:
     out = []
     for q in _scan_cached(task_text, "target"):
         if q.kind == "completion_ratio":
             continue
-        label = q.phrase
-        if q.verb and q.verb not in label:
-            label = q.verb + label
-        if q.subject and q.subject not in label:
-            label = label + q.subject
+        label = _target_label(task_text, q)
         fields = {f: getattr(q, f) for f in Quantity.__dataclass_fields__}
         out.append(Target(**fields, label=label, index=len(out)))
     return tuple(out)
@@ -751,8 +773,12 @@ def match(targets: list[Target], quantities: list[Quantity], *, min_overlap: flo
             q_key = (q.subject or "") + q.verb
             ov = subject_overlap(t_key, q_key) if t_key else 0.0
             cov = subject_overlap(t_key, q.context) if t_key else 0.0
-            if q.subject and t_key:
+            if q.subject and t_key and q.kind != "completion_ratio":
                 if ov < min_overlap and cov < max(min_overlap, 0.5):
+                    continue
+            elif q.kind == "completion_ratio" and q.subject and t_key and ov < min_overlap:
+                rivals = [o for o in targets if o.kind in ("count", "amount")]
+                if len(rivals) > 1 and cov < max(min_overlap, 0.5):
                     continue
             elif t_key and cov < min_overlap:
                 # no noun on the quantity ("已建成3个"): acceptable only if the
