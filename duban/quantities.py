@@ -195,6 +195,8 @@ _MASK_RES = [
     )
 ]
 
+_MASK_RES_NO_QUOTES = _MASK_RES[2:]  # for subjects: keep “专精特新”企业 readable
+
 # Numbered parts of an answer: ① / 一是 / （一） / (1) / 1. / 1、 / 第一，
 _PART_RE = re.compile(
     r"(?:(?:^|(?<=[\s。；;，,：:！!？?]))"
@@ -342,10 +344,10 @@ def _fmt(v: float) -> str:
 # ---------------------------------------------------------------------------
 # Text helpers
 # ---------------------------------------------------------------------------
-def _mask(text: str) -> str:
+def _mask(text: str, rxs=None) -> str:
     """Replace dates, ordinals, slogans … by '□' (same length, spans kept)."""
     chars = None
-    for rx in _MASK_RES:
+    for rx in _MASK_RES if rxs is None else rxs:
         for m in rx.finditer(text):
             a, b = m.span()
             if a == b:
@@ -429,6 +431,13 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
         for a, b in markers:
             chars[a:b] = "□" * (b - a)
         masked = "".join(chars)
+    # same masking except quotes: used to read subjects
+    readable = _mask(text, _MASK_RES_NO_QUOTES) if ("“" in text or '"' in text) else masked
+    if markers and readable is not masked:
+        chars = list(readable)
+        for a, b in markers:
+            chars[a:b] = "□" * (b - a)
+        readable = "".join(chars)
 
     raw = []
     for m in _TOKEN_RE.finditer(masked):
@@ -559,9 +568,9 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
             verb, vstart = vm.group(0), vm.start()
 
         # subject: noun after the measure word, else the text before
-        subj_start = max(_back_to(masked, start, _SUBJ_BOUND, 40), prev_end if prev_end > clause_start else 0)
-        after_end = _fwd_to(masked, token_end, _SUBJ_BOUND, 24)
-        after = masked[token_end:after_end]
+        subj_start = max(_back_to(readable, start, _SUBJ_BOUND, 40), prev_end if prev_end > clause_start else 0)
+        after_end = _fwd_to(readable, token_end, _SUBJ_BOUND, 24)
+        after = readable[token_end:after_end]
         nm = _TOKEN_RE.search(after)
         if nm:
             after = after[: nm.start()]
@@ -578,7 +587,7 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
             if len(a) >= 2 and not _GROWTH_KW_RE.match(a):
                 subject = a
         if not subject:
-            before = masked[subj_start:start]
+            before = readable[subj_start:start]
             vm_last = None
             for vm_last in _VERB_RE.finditer(before):
                 pass
@@ -593,6 +602,7 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
             subject = re.sub(r"(?:同比|环比)?(?:增长率?|增速|增幅|下降|提高|提升)$", "", subject)
             subject = _clean_subject(subject)
 
+        subject = subject.replace("“", "").replace("”", "").replace('"', "")
         if kind == "completion_ratio":
             subject = re.sub(r"(?:项目|工程|任务|全年|年度|总体|整体|目前|该项|本项)+$", "", subject)
             if subject in ("总工程量", "年度目标", "年度任务", "全年目标", "年度计划", "计划", "目标", "任务",
