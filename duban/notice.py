@@ -110,9 +110,11 @@ def _read_text(path: Path) -> str:
 def _docx_tables(path: Path) -> tuple[str, list[RawTable]]:
     import docx
 
+    from docx.opc.exceptions import PackageNotFoundError
+
     try:
         doc = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, PackageNotFoundError) as exc:
         raise NoticeError(f"{path.name} 不是有效的 Word 文档（{type(exc).__name__}）") from exc
     title = next((p.text.strip() for p in doc.paragraphs if p.text.strip()), "")
     tables = []
