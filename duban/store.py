@@ -320,3 +320,60 @@ def open_store(path: Path, *, write: bool = True, create: bool = False) -> Itera
         store = FileStore(path, create=create)
         yield store
         store.commit()
+
+
+# ----------------------------------------------------------------------------
+# in-memory implementation: the reference for the Store contract
+# ----------------------------------------------------------------------------
+
+class MemoryStore:
+    """A workbook as lists of rows in memory; commit copies into ``committed``.
+
+    It documents the contract by being the smallest thing that fulfils it, and lets
+    the core run (tests, benchmarks, a future web front end) without any file.
+    """
+
+    def __init__(self, sheets: dict[str, list[list[Any]]] | None = None):
+        self.sheets: dict[str, list[list[Any]]] = {k: [list(r) for r in v] for k, v in (sheets or {}).items()}
+        self.committed: dict[str, list[list[Any]]] = {}
+        self.styled_headers: set[tuple[str, int, int]] = set()
+
+    def sheet_names(self) -> list[str]:
+        return list(self.sheets)
+
+    def read(self, sheet: str) -> list[list[Any]]:
+        rows = self.sheets.get(sheet, [])
+        width = max((len(r) for r in rows), default=0)
+        return [list(r) + [None] * (width - len(r)) for r in rows]
+
+    def write(self, sheet: str, row: int, col: int, values: list[list[Any]], *,
+              text_cols: set[int] | None = None, wrap: bool = True) -> None:
+        rows = self.sheets[sheet]
+        for r_off, vals in enumerate(values):
+            r = row - 1 + r_off
+            while len(rows) <= r:
+                rows.append([])
+            target = rows[r]
+            for c_off, v in enumerate(vals):
+                c = col - 1 + c_off
+                while len(target) <= c:
+                    target.append(None)
+                target[c] = strip_illegal(v) if isinstance(v, str) else v
+
+    def ensure_sheet(self, sheet: str, style: SheetStyle | None = None) -> bool:
+        if sheet in self.sheets:
+            return False
+        self.sheets[sheet] = []
+        if style and style.title:
+            self.sheets[sheet].append([style.title])
+        return True
+
+    def style_header(self, sheet: str, row: int, first_col: int, last_col: int) -> None:
+        for c in range(first_col, last_col + 1):
+            self.styled_headers.add((sheet, row, c))
+
+    def clear_rows(self, sheet: str, first_row: int) -> None:
+        del self.sheets[sheet][first_row - 1:]
+
+    def commit(self) -> None:
+        self.committed = {k: [list(r) for r in v] for k, v in self.sheets.items()}
