@@ -41,6 +41,15 @@ def cli():
     """
 
 
+def counter(label: str):
+    """A progress callback (done, total) that keeps one running line on stderr."""
+
+    def report(done: int, total: int) -> None:
+        click.echo(f"\r{label} {done}/{total}", nl=done >= total, err=True)
+
+    return report
+
+
 master_arg = click.argument("master", type=click.Path(dir_okay=False, path_type=Path))
 
 
@@ -100,6 +109,29 @@ def demo(out):
     from .demo import run_demo
 
     run_demo(out, echo=click.echo)
+
+
+@cli.command()
+@master_arg
+@click.option("--period", default=None, help="期次，如 1-6月（默认：设置表中的当前期次）")
+@friendly
+def status(master, period):
+    """研判每项任务和指标的进展状态，写入主表的“系统研判”“研判理由”列。
+
+    “人工研判”列不会被改动，并且在报告等一切后续输出中优先。
+
+    \b
+    示例：
+      duban status 主表.xlsx
+      duban status 主表.xlsx --period 1-6月
+    """
+    from .status import run_status
+    from .store import open_store
+
+    with open_store(master) as store:
+        result = run_status(store, period, progress=counter("研判中"))
+    for line in result.summary_lines():
+        click.echo(line)
 
 
 def main():  # console script entry point

@@ -32,8 +32,9 @@ SETTINGS: tuple[Setting, ...] = (
             "容许政府项目常见的“前低后高”，又能抓住真正停滞的任务", float),
     Setting("not_started_share", "未开工滞后时点", 0.5,
             "年度时间过去该比例后，仍未开工或仍在办理前期手续的建设类任务判为滞后", float),
-    Setting("growth_gap", "增速差距阈值", 3.0, "实际增速低于目标超过该百分点数判为滞后（任务）", float),
-    Setting("about_tolerance", "左右容差", 0.5, "“增长X%左右”的指标，实际值不低于 X−该值 即符合预期", float),
+    Setting("growth_lag_points", "增速差距阈值", 3.0, "实际增速低于目标超过该百分点数判为滞后（任务）", float),
+    Setting("indicator_about_tolerance", "左右容差", 0.5, "“增长X%左右”的指标，实际值不低于 X−该值 即符合预期", float),
+    Setting("task_about_tolerance", "任务左右容差", 0.05, "任务数量目标的相对容差：0.05 即完成目标的95%视为完成", float),
     Setting("sheet_password", "反馈表保护密码", "", "反馈表工作表保护密码，留空则无密码保护（仍锁定非填报单元格）"),
     Setting("text_limit", "填报字数上限", 2000, "反馈表中每个文字格的字数上限", int),
     Setting("smtp_host", "SMTP服务器", "", "发送邮件的服务器地址，如 smtp.example.gov.cn"),
@@ -45,6 +46,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("mail_from", "发件人", "", "发件人地址，留空用联系邮箱"),
     Setting("secret", "签名密钥", "", "反馈表防伪签名密钥，初始化时随机生成，请勿外传或修改"),
 )
+
+# Settings that tune the status engine (duban.judge); the 设置 sheet's values win over judge_rules.json.
+JUDGE_KEYS = ("lag_ratio", "not_started_share", "growth_lag_points", "indicator_about_tolerance", "task_about_tolerance")
 
 BY_KEY = {s.key: s for s in SETTINGS}
 BY_LABEL = {s.label: s for s in SETTINGS}
