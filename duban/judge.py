@@ -475,7 +475,7 @@ def judge_task(
     cue = R.cues_re.search(p)
     if (n_chars < R.min_progress_chars and not re.search(r"\d", p)
             and not (done_clauses or no_prog or not_started or cue)):
-        return Judgement(MANUAL, f"进展内容过短（“{stripped}”），无法判断", details)
+        return Judgement(MANUAL, f"进展内容过短（“{stripped or p}”），无法判断", details)
 
     targets = parse_targets(task_text)
     quantities = parse_progress(p)
@@ -492,11 +492,10 @@ def judge_task(
         if state == "none" and done_clauses:
             # a clause says this target is done ("社区体育公园已全部建成")
             key = mt.target.subject or mt.target.verb
-            if len(matches) == 1 or any(subject_overlap(key, c) >= R.min_subject_overlap for c in done_clauses):
-                if mt.target.kind in ("growth", "points") and not year_end:
-                    state, piece = "ok", f"{mt.target.label}：{done_clauses[0]}"
-                else:
-                    state, piece = "met", f"{mt.target.label}：{done_clauses[0]}"
+            best = max(done_clauses, key=lambda c: subject_overlap(key, c))
+            if len(matches) == 1 or subject_overlap(key, best) >= R.min_subject_overlap:
+                state = "ok" if (mt.target.kind in ("growth", "points") and not year_end) else "met"
+                piece = f"{mt.target.label}：{_strip_marker(best)}"
                 d["state"] = state
         states.append(state)
         tdetails.append(d)
@@ -533,11 +532,34 @@ def judge_task(
 
     # qualitative task
     if done_clauses:
-        return Judgement(DONE, f"进展显示“{done_clauses[0]}”", details)
-    if not_started and share is None:
-        return Judgement(NORMAL, f"进展显示“{not_started}”，未提供报送期，暂按正常推进", details)
-    return Judgement(NORMAL, "定性任务，进展显示工作正常开展" if not cue else f"定性任务，进展显示“{cue.group(0)}”",
-                     details)
+        return Judgement(DONE, f"进展显示“{_strip_marker(done_clauses[0])}”", details)
+    ratios = [q for q in quantities if q.kind == "completion_ratio"]
+    if ratios:
+        # no numeric target, but a share of the whole work is reported: implicit target 100%
+        q = max(ratios, key=lambda x: x.value)
+        r = q.value / 100.0
+        details["completion_ratio"] = r
+        if r >= 1.0:
+            return Judgement(DONE, f"进展显示“{q.display}”", details)
+        if share is not None and r < R.lag_ratio * share:
+            return Judgement(LAGGING, f"{q.display}，低于时序进度{_share_pct(share)}", details)
+        return Judgement(NORMAL, q.display + (f"，时序进度{_share_pct(share)}" if share is not None else share_note),
+                         details)
+    if not_started:
+        if share is None:
+            return Judgement(NORMAL, f"进展显示“{not_started}”，未提供报送期，暂按正常推进", details)
+        return Judgement(NORMAL, f"进展显示“{not_started}”，时序进度{_share_pct(share)}，尚处前期阶段", details)
+    if cue:
+        return Judgement(NORMAL, f"定性任务，进展显示“{_strip_marker(_clause_at(p, cue.start()))}”", details)
+    return Judgement(NORMAL, "定性任务，进展显示工作正常开展", details)
+
+
+_MARKER_RE = re.compile(r"^\s*(?:[①②③④⑤⑥⑦⑧⑨⑩]|[一二三四五六七八九十]{1,3}是|[（(][一二三四五六七八九十\d]{1,3}[）)]"
+                        r"|[一二三四五六七八九十]{1,3}[、．]|\d{1,2}[、．.](?!\d))\s*")
+
+
+def _strip_marker(s: str) -> str:
+    return _MARKER_RE.sub("", s.strip())
 
 
 # ---------------------------------------------------------------------------

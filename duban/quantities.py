@@ -610,7 +610,11 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
                 subject = ""
 
         # phrase for reasons: from the verb (with 已/累计 prefix) to the unit
-        p_from = max(vstart, subj_start) if verb else max(subj_start, clause_start)
+        first_verb = _VERB_RE.search(masked, max(subj_start, clause_start), start)
+        if first_verb is not None:
+            p_from = first_verb.start()
+        else:
+            p_from = max(vstart, subj_start) if verb else max(subj_start, clause_start)
         while p_from > clause_start and masked[p_from - 1] in "已经累计共均现正在":
             p_from -= 1
         phrase = text[p_from:token_end].strip(" ，,、")

@@ -413,5 +413,6 @@ def test_subject_overlap(a, b, low, high):
 
 def test_robust_on_odd_input():
     for text in ["", None, "％％", "——", "1", "万", "亿元", "第", "①②③", "5G", "3-", "-", "增长%"]:
-        parse_targets(text)
-        parse_progress(text)
+        assert isinstance(parse_targets(text), list)
+        assert isinstance(parse_progress(text), list)
+    assert parse_targets(None) == [] and parse_progress("") == []
