@@ -186,6 +186,7 @@ _MASK_RES = [
         r"(?:[一二三四五六七八九十]|十[一二])\s*(?:[-—–~～至到]\s*(?:[一二三四五六七八九十]|十[一二])\s*)?月(?:份)?(?:[一二三四五六七八九十]{1,3}[日号])?",
         r"第?\s*[一二三四1-4]\s*季度",
         r"第\s*[\d一二三四五六七八九十百零〇两]+",
+        r"(?<=届)[\u4e00-\u9fff]{0,6}?[一二三四五六七八九十]+次",
         r"[\d零〇一二两三四五六七八九十百]+(?:\.\d+)?\s*(?:个)?(?:多)?(?:年(?!度)|个月|周|小时|分钟|个?工作日|周岁|岁)",
         r"\d+(?:\.\d+)?\s*(?:号线|号|级|届|版|楼|层|星|代|寸|型|强|期)",
         r"[一二三四五六七八九十]\s*(?:号线|级|届|星|期|强|代)",
@@ -508,7 +509,7 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
             elif w in ("以内", "以下", "之内", "内"):
                 qual = "at_most" if w != "内" else qual
             token_end = end + len(suffix.group(0)) if w != "内" else end
-        clause_start = _back_to(masked, start, _CLAUSE_BOUND, 60)
+        clause_start = _back_to(readable, start, _CLAUSE_BOUND, 60)
         pre = masked[clause_start:start]
         if _AT_LEAST_PRE.search(pre):
             qual = "at_least"
@@ -564,7 +565,7 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
         # verb: last verb in the clause before the number
         verb = ""
         vstart = start
-        for vm in _VERB_RE.finditer(masked, clause_start, start):
+        for vm in _VERB_RE.finditer(readable, clause_start, start):
             verb, vstart = vm.group(0), vm.start()
 
         # subject: noun after the measure word, else the text before
