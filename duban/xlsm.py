@@ -17,6 +17,9 @@ Route (see tests/test_xlsm.py for the proof of each step):
 
 Later writes by openpyxl must also use ``load_workbook(path, keep_vba=True)``
 (and save to a .xlsm name); otherwise the macros and buttons are dropped.
+Sheets created later by openpyxl carry no VBA code name; Excel assigns one.
+Keep cell comments off the button sheet: openpyxl merges comment shapes into
+the buttons' VML drawing and numbers them from the same shape id range.
 """
 
 from __future__ import annotations
@@ -308,8 +311,8 @@ def _load_source(source: Any):
 
 
 def build_xlsm(
-    source: Any = None,
-    out_path: str | Path = "督办.xlsm",
+    source: Any,
+    out_path: str | Path,
     buttons: Sequence[ButtonSpec] = DEFAULT_BUTTONS,
     modules: Sequence[ModuleSpec] | None = None,
     *,
