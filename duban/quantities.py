@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
+from bisect import bisect_left
 from functools import lru_cache
 from pathlib import Path
 
@@ -172,31 +173,35 @@ _TOKEN_RE = re.compile(
 )
 
 # Spans that are never quantities: dates, durations, ordinals, labels, slogans.
-_MASK_RES = [
-    re.compile(p)
-    for p in (
-        r"“[^”]{1,16}”",
-        r"\"[^\"]{1,16}\"",
-        r"《[^》]{1,40}》",
-        r"[〔\[【（(]\s*\d{4}\s*[〕\]】）)]\s*\d*\s*号?",
-        r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}",
-        r"\d{1,2}\s*[:：]\s*\d{2}",
-        r"\d{2,4}\s*年(?:度)?(?:\s*\d{1,2}\s*(?:[-—–~～至到]\s*\d{1,2}\s*)?月(?:份)?(?:\s*\d{1,2}\s*[日号])?)?",
-        r"\d{1,2}\s*(?:[-—–~～至到]\s*\d{1,2}\s*)?月(?:份)?(?:\s*\d{1,2}\s*(?:[-—–~～至到]\s*\d{1,2}\s*)?[日号])?",
-        r"(?:[一二三四五六七八九十]|十[一二])\s*(?:[-—–~～至到]\s*(?:[一二三四五六七八九十]|十[一二])\s*)?月(?:份)?(?:[一二三四五六七八九十]{1,3}[日号])?",
-        r"第?\s*[一二三四1-4]\s*季度",
-        r"第\s*[\d一二三四五六七八九十百零〇两]+",
-        r"(?<=届)[\u4e00-\u9fff]{0,6}?[一二三四五六七八九十]+次",
-        r"[\d零〇一二两三四五六七八九十百]+(?:\.\d+)?\s*(?:个)?(?:多)?(?:年(?!度)|个月|周|小时|分钟|个?工作日|周岁|岁)",
-        r"\d+(?:\.\d+)?\s*(?:号线|号|级|届|版|楼|层|星|代|寸|型|强|期)",
-        r"[一二三四五六七八九十]\s*(?:号线|级|届|星|期|强|代)",
-        r"[A-Za-z]+\s*\d+(?:\.\d+)?",
-        r"(?<!\d)\d[A-Za-z]",
-        _alt(_V["ignore_phrases"]),
-    )
-]
-
+# Each pattern comes with "needles": it only runs when one of them occurs in the text.
+_ASCII_LETTER = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_MASK_SPECS = (
+    (r"“[^”]{1,16}”", ("“",)),
+    (r"\"[^\"]{1,16}\"", ('"',)),
+    (r"《[^》]{1,40}》", ("《",)),
+    (r"[〔\[【（(]\s*\d{4}\s*[〕\]】）)]\s*\d*\s*号?", ("〔", "[", "【", "（", "(")),
+    (r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}", ("-", "/", ".")),
+    (r"\d{1,2}\s*[:：]\s*\d{2}", (":", "：")),
+    (r"\d{2,4}\s*年(?:度)?(?:\s*\d{1,2}\s*(?:[-—–~～至到]\s*\d{1,2}\s*)?月(?:份)?(?:\s*\d{1,2}\s*[日号])?)?", ("年",)),
+    (r"\d{1,2}\s*(?:[-—–~～至到]\s*\d{1,2}\s*)?月(?:份)?(?:\s*\d{1,2}\s*(?:[-—–~～至到]\s*\d{1,2}\s*)?[日号])?",
+     ("月",)),
+    (r"(?:[一二三四五六七八九十]|十[一二])\s*(?:[-—–~～至到]\s*(?:[一二三四五六七八九十]|十[一二])\s*)?月(?:份)?"
+     r"(?:[一二三四五六七八九十]{1,3}[日号])?", ("月",)),
+    (r"第?\s*[一二三四1-4]\s*季度", ("季度",)),
+    (r"第\s*[\d一二三四五六七八九十百零〇两]+", ("第",)),
+    (r"(?<=届)[\u4e00-\u9fff]{0,6}?[一二三四五六七八九十]+次", ("届",)),
+    (r"[\d零〇一二两三四五六七八九十百]+(?:\.\d+)?\s*(?:个)?(?:多)?(?:年(?!度)|个月|周|小时|分钟|个?工作日|周岁|岁)",
+     ("年", "月", "周", "小时", "分钟", "工作日", "岁")),
+    (r"\d+(?:\.\d+)?\s*(?:号线|号|级|届|版|楼|层|星|代|寸|型|强|期)",
+     ("号", "级", "届", "版", "楼", "层", "星", "代", "寸", "型", "强", "期")),
+    (r"[一二三四五六七八九十]\s*(?:号线|级|届|星|期|强|代)", ("号", "级", "届", "星", "期", "强", "代")),
+    (r"[A-Za-z]+\s*\d+(?:\.\d+)?", _ASCII_LETTER),
+    (r"(?<!\d)\d[A-Za-z]", _ASCII_LETTER),
+    (_alt(_V["ignore_phrases"]), None),
+)
+_MASK_RES = tuple((re.compile(p), needles) for p, needles in _MASK_SPECS)
 _MASK_RES_NO_QUOTES = _MASK_RES[2:]  # for subjects: keep “专精特新”企业 readable
+_MAYBE_NUMBER_RE = re.compile(r"[\d零〇一二两三四五六七八九十百千]")
 
 # Numbered parts of an answer: ① / 一是 / （一） / (1) / 1. / 1、 / 第一，
 _PART_RE = re.compile(
@@ -211,14 +216,20 @@ _CLAUSE_BOUND = "，,；;。！!？?\n\r：:（）()【】□"
 _SENT_BOUND = "。；;！!？?\n\r□"
 _SUBJ_BOUND = _CLAUSE_BOUND + "、"
 _SUBJ_BOUND_SET = frozenset(_SUBJ_BOUND)
+_CLAUSE_BOUND_RE = re.compile("[" + re.escape(_CLAUSE_BOUND) + "]")
+_SUBJ_BOUND_RE = re.compile("[" + re.escape(_SUBJ_BOUND) + "]")
+_SENT_BOUND_RE = re.compile("[" + re.escape(_SENT_BOUND) + "]")
 
-_FILLER_RE = re.compile(
-    r"^(?:已经|已|正在|均|共计|共|累计|合计|总计|全年|年内|今年以来|今年|目前|截至目前|现已|现|确保|力争|"
+_FILLER_PREFIX_RE = re.compile(
+    r"(?:已经|已|正在|均|共计|共|累计|合计|总计|全年|年内|今年以来|今年|目前|截至目前|现已|现|确保|力争|"
     r"实现|正式|约|近|达到|达|为|了|的|超过|突破|不低于|不少于|至少|控制在|同比|环比|本月|当月|本季度|"
     r"全区|全镇|全街道|其中|主要|完成|并|和|及|与|等|再|又|就)+"
-    r"|(?:已经|已|正在|均|共计|共|累计|合计|总计|全年|年内|确保|力争|实现|正式|约|近|达到|达|为|了|的|"
-    r"超过|突破|不低于|不少于|至少|控制在|同比|环比|本月|当月|其中|目前|现已|现|等|和|及|与|并|已完成|完成)+$"
 )
+_FILLER_SUFFIXES = tuple(sorted(
+    "已经 已 正在 均 共计 共 累计 合计 总计 全年 年内 确保 力争 实现 正式 约 近 达到 达 为 了 的 超过 突破 "
+    "不低于 不少于 至少 控制在 同比 环比 本月 当月 其中 目前 现已 现 等 和 及 与 并 已完成 完成".split(),
+    key=len, reverse=True))
+_FILLER_SUFFIX_REV_RE = re.compile("(?:" + "|".join(re.escape(w[::-1]) for w in _FILLER_SUFFIXES) + ")+")
 _AFTER_CUT_RE = re.compile(r"(?:已经|已|正在|将|并且|并|均|同时|目前|其中|累计|共计|占|同比|比上年|较上年)")
 _QUAL_SUFFIX_RE = re.compile(r"^\s*(?:及以上|以上|左右|上下|以内|以下|之内|内)")
 
@@ -238,10 +249,16 @@ _CUMULATIVE_RE = re.compile(
     r"共(?:完成|建成|新建|引进|新增|培育|实施|改造|签约|开行|打造|创建|引育|开工|拆除|整治|治理|办理|发放|服务|有)"
 )
 _PERIOD_RE = re.compile(r"本月|当月|本季度|当季|本期|上月|本周|当期")
-_AT_LEAST_PRE = re.compile(r"(?:超过|突破|不低于|不少于|至少|超|逾|大于|高于)\s*$")
-_AT_MOST_PRE = re.compile(r"(?:不超过|不高于|控制在|低于|少于|小于|不大于)\s*$")
-_ABOUT_PRE = re.compile(r"(?:约|大约|近|接近|将近|预计|大概)\s*$")
+_AT_LEAST_PRE = ("超过", "突破", "不低于", "不少于", "至少", "超", "逾", "大于", "高于")
+_AT_MOST_PRE = ("不超过", "不高于", "控制在", "低于", "少于", "小于", "不大于")
+_ABOUT_PRE = ("约", "大约", "近", "接近", "将近", "预计", "大概")
+_QUAL_PRE = tuple(sorted([(w, "at_least") for w in _AT_LEAST_PRE] + [(w, "at_most") for w in _AT_MOST_PRE]
+                         + [(w, "about") for w in _ABOUT_PRE], key=lambda x: len(x[0]), reverse=True))
 
+_BARE_OK_RE = re.compile(r"(?:及以上|以上|左右|以内|以下|余|多|\)|）)")
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+_GROWTH_TAIL_RE = re.compile(r"(?:同比|环比)?(?:增长率?|增速|增幅|下降|提高|提升)$")
+_GENERIC_TAIL_RE = re.compile(r"(?:项目|工程|任务|全年|年度|总体|整体|目前|该项|本项)+$")
 _WORD_CHAR_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _STOP_CHARS = frozenset("的个和与及等各类项了在为已将并一")
 
@@ -348,7 +365,9 @@ def _fmt(v: float) -> str:
 def _mask(text: str, rxs=None) -> str:
     """Replace dates, ordinals, slogans … by '□' (same length, spans kept)."""
     chars = None
-    for rx in _MASK_RES if rxs is None else rxs:
+    for rx, needles in _MASK_RES if rxs is None else rxs:
+        if needles is not None and not any(nd in text for nd in needles):
+            continue
         for m in rx.finditer(text):
             a, b = m.span()
             if a == b:
@@ -369,31 +388,45 @@ def _parts(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     return markers, ranges
 
 
-def _back_to(text: str, pos: int, bounds: str, limit: int = 40) -> int:
-    i = pos
-    stop = max(0, pos - limit)
-    while i > stop and text[i - 1] not in bounds:
-        i -= 1
-    return i
+class _Bounds:
+    """Positions of boundary characters of one text, for fast look-ups."""
 
+    __slots__ = ("pos",)
 
-def _fwd_to(text: str, pos: int, bounds: str, limit: int = 40) -> int:
-    i = pos
-    n = min(len(text), pos + limit)
-    while i < n and text[i] not in bounds:
-        i += 1
-    return i
+    def __init__(self, text: str, bounds: re.Pattern):
+        self.pos = [m.start() for m in bounds.finditer(text)]
+
+    def back(self, pos: int, limit: int) -> int:
+        """Start of the run ending at ``pos`` (after the previous boundary)."""
+        k = bisect_left(self.pos, pos) - 1
+        start = self.pos[k] + 1 if k >= 0 else 0
+        return max(start, pos - limit, 0)
+
+    def fwd(self, pos: int, limit: int, n: int) -> int:
+        """Next boundary at or after ``pos`` (or the end / limit)."""
+        k = bisect_left(self.pos, pos)
+        end = self.pos[k] if k < len(self.pos) else n
+        return min(end, pos + limit, n)
 
 
 def _clean_subject(s: str) -> str:
-    s = s.strip(" \t□“”\"'《》、")
+    """Strip adverbs and fillers (已/累计/确保/全年/达 …) from both ends."""
+    strip_chars = " \t□“”\"'《》、"
+    s = s.strip(strip_chars)
     prev = None
     while s and s != prev:
         prev = s
-        s = _FILLER_RE.sub("", s).strip(" \t□“”\"'、")
+        m = _FILLER_PREFIX_RE.match(s)
+        if m:
+            s = s[m.end():]
+        m = _FILLER_SUFFIX_REV_RE.match(s[::-1])
+        if m:
+            s = s[: len(s) - m.end()]
+        s = s.strip(strip_chars)
     return s
 
 
+@lru_cache(maxsize=65536)
 def _keyset(s: str) -> tuple[frozenset, frozenset]:
     chars = [c for c in s if c not in _STOP_CHARS and _WORD_CHAR_RE.match(c)]
     bigrams = frozenset(a + b for a, b in zip(chars, chars[1:]))
@@ -424,6 +457,8 @@ def _unit_kind(unit: str | None) -> str:
 # ---------------------------------------------------------------------------
 def _scan(text: str, role: str) -> tuple[Quantity, ...]:
     if not text or not text.strip():
+        return ()
+    if not _MAYBE_NUMBER_RE.search(text):
         return ()
     masked = _mask(text)
     markers, part_ranges = _parts(masked)
@@ -476,9 +511,9 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
                 # a bare Arabic number must close the clause: "农村改厕1220"
                 rest = masked[end:end + 4]
                 if not (rest == "" or rest[0] in _SUBJ_BOUND or rest[0].isspace()
-                        or re.match(r"(?:及以上|以上|左右|以内|以下|余|多|\)|）)", rest)):
+                        or _BARE_OK_RE.match(rest)):
                     continue
-                if not re.match(r"[\u4e00-\u9fff]", before_ch or ""):
+                if not _CJK_RE.match(before_ch or ""):
                     quoted = before_ch == "□" and text[start - 1] in "”\"》"
                     if m.group("neg") is None and not quoted:
                         continue
@@ -494,9 +529,14 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
                 high = None
         raw.append((start, end, m, value, high, unit, pct, five_g))
 
+    n = len(text)
+    b_clause = _Bounds(readable, _CLAUSE_BOUND_RE)
+    b_subj = _Bounds(readable, _SUBJ_BOUND_RE)
+    b_sent = _Bounds(masked, _SENT_BOUND_RE)
     out: list[Quantity] = []
     prev_end = 0
-    for start, end, m, value, high, unit, pct, five_g in raw:
+    next_starts = [r[0] for r in raw[1:]] + [n]
+    for idx, (start, end, m, value, high, unit, pct, five_g) in enumerate(raw):
         qual = "exact"
         token_end = end
         suffix = _QUAL_SUFFIX_RE.match(masked[end:end + 4])
@@ -509,14 +549,14 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
             elif w in ("以内", "以下", "之内", "内"):
                 qual = "at_most" if w != "内" else qual
             token_end = end + len(suffix.group(0)) if w != "内" else end
-        clause_start = _back_to(readable, start, _CLAUSE_BOUND, 60)
+        clause_start = b_clause.back(start, 60)
         pre = masked[clause_start:start]
-        if _AT_LEAST_PRE.search(pre):
-            qual = "at_least"
-        elif _AT_MOST_PRE.search(pre):
-            qual = "at_most"
-        elif _ABOUT_PRE.search(pre) and qual == "exact":
-            qual = "about"
+        pre_r = pre.rstrip()
+        for w, qq in _QUAL_PRE:
+            if pre_r.endswith(w):
+                if qq != "about" or qual == "exact":
+                    qual = qq
+                break
         if m.group("approx"):
             qual = "at_least"
         if high is not None:
@@ -552,7 +592,7 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
             elif gm is not None:
                 between = pre[gm.end():]
                 kw = gm.group(1)
-                level = re.search(r"至|到", between) is not None
+                level = ("至" in between or "到" in between)
                 near = len(between.strip()) <= (2 if kw in _WEAK_GROWTH_KW else 6)
                 if not level and near:
                     if kind == "percent":
@@ -569,12 +609,9 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
             verb, vstart = vm.group(0), vm.start()
 
         # subject: noun after the measure word, else the text before
-        subj_start = max(_back_to(readable, start, _SUBJ_BOUND, 40), prev_end if prev_end > clause_start else 0)
-        after_end = _fwd_to(readable, token_end, _SUBJ_BOUND, 24)
+        subj_start = max(b_subj.back(start, 40), prev_end if prev_end > clause_start else 0)
+        after_end = min(b_subj.fwd(token_end, 24, n), max(next_starts[idx], token_end))
         after = readable[token_end:after_end]
-        nm = _TOKEN_RE.search(after)
-        if nm:
-            after = after[: nm.start()]
         cut = _AFTER_CUT_RE.search(after)
         if cut and cut.start() > 0:
             after = after[: cut.start()]
@@ -600,12 +637,12 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
             else:
                 subject = _clean_subject(before)
             # the growth keyword itself is not a subject
-            subject = re.sub(r"(?:同比|环比)?(?:增长率?|增速|增幅|下降|提高|提升)$", "", subject)
+            subject = _GROWTH_TAIL_RE.sub("", subject)
             subject = _clean_subject(subject)
 
         subject = subject.replace("“", "").replace("”", "").replace('"', "")
         if kind == "completion_ratio":
-            subject = re.sub(r"(?:项目|工程|任务|全年|年度|总体|整体|目前|该项|本项)+$", "", subject)
+            subject = _GENERIC_TAIL_RE.sub("", subject)
             if subject in ("总工程量", "年度目标", "年度任务", "全年目标", "年度计划", "计划", "目标", "任务",
                            "工程量", "工作量", "总量", "总投资", "投资", "进度"):
                 subject = ""
@@ -622,8 +659,8 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
         if len(phrase) > 30:
             phrase = text[start:token_end]
 
-        sent_start = _back_to(masked, start, _SENT_BOUND, 120)
-        sent_end = _fwd_to(masked, token_end, _SENT_BOUND, 120)
+        sent_start = b_sent.back(start, 120)
+        sent_end = b_sent.fwd(token_end, 120, n)
         context = text[sent_start:sent_end]
         cumulative = bool(_CUMULATIVE_RE.search(masked[clause_start:start]))
         period_only = bool(_PERIOD_RE.search(masked[clause_start:start]))
@@ -810,8 +847,8 @@ def match(targets: list[Target], quantities: list[Quantity], *, min_overlap: flo
                 score += 0.4
             if q.period_only:
                 score -= 0.4
-            if t.part and q.part == t.index + 1:
-                score += 0.1
+            if q.part and q.part == t.index + 1:
+                score += 0.05  # tie-breaker only: parts are often answered out of order
             cands.append((score, -qi, ti, qi))
     cands.sort(reverse=True)
     chosen: dict[int, tuple[int, float]] = {}

@@ -121,6 +121,8 @@ def test_parse_number_rejects_non_numbers(text):
         ("确保全年优良天数达306天", 306, "天", "count", "exact"),
         ("约3000人参加", 3000, "人", "count", "about"),
         ("不少于50家", 50, "家", "count", "at_least"),
+        ("不低于50家", 50, "家", "count", "at_least"),
+        ("新增债务不超过5亿元", 500_000_000, "元", "amount", "at_most"),
         ("引进新型金融机构2", 2, None, "count", "exact"),
         ("农村改厕1220", 1220, None, "count", "exact"),
         ("创建绿色社区63", 63, None, "count", "exact"),
