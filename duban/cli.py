@@ -134,6 +134,34 @@ def status(master, period):
         click.echo(line)
 
 
+@cli.command()
+@master_arg
+@click.option("--period", required=True, help="期次，如 1-6月；主表没有该期次时新建（增加该期次的一组列）")
+@click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="反馈表输出目录")
+@click.option("--with-coop", is_flag=True, default=None,
+              help="配合单位也生成反馈表（默认看设置表“配合单位也发反馈表”）")
+@friendly
+def sheets(master, period, out, with_coop):
+    """为每个单位生成本期进展反馈表（每单位一个 .xlsx），并把该期次设为当前期次。
+
+    \b
+    示例：
+      duban sheets 主表.xlsx --period 1-6月 -o 反馈表
+      duban sheets 主表.xlsx --period 1-9月 -o 反馈表 --with-coop
+    文件名为“2022年1-6月_单位_进展反馈表.xlsx”；群体名称（如“各镇街”）按“单位”表的成员单位展开。
+    """
+    from .sheets import run_sheets
+    from .store import open_store
+
+    with open_store(master) as store:
+        result = run_sheets(store, period, out, with_coop=with_coop, progress=counter("生成反馈表"))
+    for line in result.summary_lines():
+        click.echo(line)
+    if result.failed:
+        sys.exit(1)
+
+
 def main():  # console script entry point
     cli(prog_name="duban")
 
