@@ -515,7 +515,8 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
                     continue
                 if not _CJK_RE.match(before_ch or ""):
                     quoted = before_ch == "□" and text[start - 1] in "”\"》"
-                    if m.group("neg") is None and not quoted:
+                    labelled = before_ch in "：:" and start >= 2 and _CJK_RE.match(masked[start - 2])  # 完成量：3
+                    if m.group("neg") is None and not quoted and not labelled:
                         continue
         if m.group("neg"):
             value = -value

@@ -127,6 +127,7 @@ def test_parse_number_rejects_non_numbers(text):
         ("农村改厕1220", 1220, None, "count", "exact"),
         ("创建绿色社区63", 63, None, "count", "exact"),
         ("新建5005G基站", 500, None, "count", "exact"),
+        ("完成量：9", 9, None, "count", "exact"),
     ],
 )
 def test_single_quantity(text, value, unit, kind, qualifier):
