@@ -494,15 +494,12 @@ def _data_sheet(wb, f, book: FeedbackBook, name: str, columns, rows, input_keys)
     for r, values in enumerate(rows, start=1):
         ws.set_row(r, row_height(zip(values, widths), min_lines=3))
         for c, value in enumerate(values):
-            if keys[c] in input_keys:
-                if value:
-                    ws.write_string(r, c, _text(value), fmt_of[c])
-                else:
-                    ws.write_blank(r, c, None, fmt_of[c])
-            elif keys[c] == "id":
+            if keys[c] == "id":
                 ws.write_number(r, c, int(value), fmt_of[c])
-            else:
+            elif value:
                 ws.write_string(r, c, _text(value), fmt_of[c])
+            else:  # empty, styled (the input cells must exist to be unlocked)
+                ws.write_blank(r, c, None, fmt_of[c])
     last = len(rows)
     if last:
         limit = book.text_limit
