@@ -441,11 +441,19 @@ def _write_log(store, log: list[LogRow]):
     if find_header(rows, "期次") < 0:
         store.write(S_LOG, 1, 1, [[t for _, t in LOG_COLS]], wrap=False)
         store.style_header(S_LOG, 1, 1, len(LOG_COLS))
-    existing = len(_read_table(rows, LOG_COLS, "期次"))
-    new = log[existing:] if existing <= len(log) else log
+    old = _read_table(rows, LOG_COLS, "期次")
+    existing = len(old)
+    if existing <= len(log):
+        # Rows already there are rewritten from the first one that changed (collect marks
+        # an earlier 采用 as 被新版本替代); the rest are appended.
+        first = next((i for i, rec in enumerate(old)
+                      if any(clean_text(getattr(log[i], k)) != rec[k] for k, _ in LOG_COLS)), existing)
+        new = log[first:]
+        start = 2 + first
+    else:
+        new, start = log, 2
     if not new:
         return
-    start = 2 + (existing if existing <= len(log) else 0)
     block = [[getattr(rec, k) for k, _ in LOG_COLS] for rec in new]
     store.write(S_LOG, start, 1, block, text_cols=set(range(len(LOG_COLS))))
 

@@ -1,0 +1,602 @@
+"""`duban collect`: consolidate the units' returns into the master.
+
+Two layers:
+
+* :func:`consolidate` — pure: a :class:`~duban.model.Master` and a list of parsed
+  :class:`~duban.returns.Return` in, the master's period block and 报送记录 updated
+  in memory, a :class:`CollectResult` out. No file I/O; the xlwings button, the CLI,
+  the tests and the benchmark all share it.
+* :func:`collect` — the file-level wrapper: lock the master (refuse when Excel has it
+  open), read every input once (:mod:`duban.intake`, :mod:`duban.returns`), consolidate,
+  copy every input into ``归档/<期次>/``, and write the master once, atomically.
+
+Rules: the latest return of a unit for a period wins (email date, else file time,
+else the order given) and a blank cell never erases earlier text; a task with several
+lead units gets one cell per field combining each lead's text, labelled 【单位】, in
+the notice's order of leads; cooperating units go to the ``coop`` field, labelled;
+``source`` records which file each unit's values came from. A file whose SHA256 is
+already in 报送记录 for the period is skipped, so running collect twice changes nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Callable, Iterable
+
+from . import feedback_format as ff
+from .intake import Input, Problem, discover
+from .model import Indicator, LogRow, Master, Task, normalize_parens
+from .returns import Return, find_unit_name, norm_task_text, parse_return
+
+ACCEPTED = "采用"
+SUPERSEDED = "被新版本替代"
+REFUSED = "退回"
+SKIPPED = "跳过"  # not a log result: a file already logged
+UNKNOWN_UNIT = "（未识别单位）"
+ARCHIVE_DIR = "归档"
+TIME_FMT = "%Y-%m-%d %H:%M:%S"
+LABEL_RE = re.compile(r"^【([^【】\n]{1,60})】")
+PERIOD_IN_NAME_RE = re.compile(r"(\d{1,2}-\d{1,2}月|全年|上半年|第?[一二三四1-4]季度)")
+
+Progress = Callable[[int, int], None]
+
+
+# ---------------------------------------------------------------------------
+# results
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    """What became of one input: the 报送记录 row it produced (or why it was skipped)."""
+
+    ret: Return
+    unit: str
+    result: str  # 采用 / 被新版本替代 / 退回 / 跳过
+    reason: str
+    tasks: int = 0  # rows taken into the master
+    indicators: int = 0
+    log: LogRow | None = None
+    archive: str = ""  # path relative to the master's folder
+
+    @property
+    def file(self) -> str:
+        return short_origin(self.ret.input.origin)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.ret.all_problems
+
+
+@dataclass
+class CollectResult:
+    period: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    outstanding: list[str] = field(default_factory=list)  # lead units without a 采用 return
+    changed: int = 0  # master cells changed
+    superseded_log: int = 0  # earlier 报送记录 rows now superseded
+    master: Path | None = None
+    saved: bool = False
+
+    def by_result(self, result: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.result == result]
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(o.result for o in self.outcomes)
+
+    def summary_lines(self) -> list[str]:
+        c = self.counts
+        lines = [f"{self.period}反馈汇总：共 {len(self.outcomes)} 个文件 —— 采用 {c[ACCEPTED]}，"
+                 f"被新版本替代 {c[SUPERSEDED]}，退回 {c[REFUSED]}，已处理过跳过 {c[SKIPPED]}。"]
+        rows = [(o.result, o.unit or UNKNOWN_UNIT, o.file, o.reason) for o in self.outcomes]
+        if rows:
+            lines.append("")
+            lines.extend(format_table(("结果", "单位", "文件", "说明"), rows))
+        lines.append("")
+        if self.changed or self.superseded_log:
+            lines.append(f"主表“{self.period}”各列更新了 {self.changed} 个单元格；报送记录新增 "
+                         f"{sum(1 for o in self.outcomes if o.log)} 行。" + (f"（另有 {self.superseded_log} 条旧记录改为“被新版本替代”）"
+                                                                          if self.superseded_log else ""))
+        else:
+            lines.append("主表没有变化。")
+        if self.outstanding:
+            lines.append(f"尚未报送的牵头单位 {len(self.outstanding)} 个（可用 duban remind 催报）：")
+            lines.append("  " + "、".join(self.outstanding))
+        else:
+            lines.append("所有牵头单位均已报送。")
+        return lines
+
+
+def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]], widths=(12, 18, 36, 0)) -> list[str]:
+    """A plain-text table that lines up in a terminal (CJK characters count double)."""
+    def cut(text: str, width: int) -> str:
+        text = text.replace("\n", " ")
+        if not width:
+            return text
+        out, w = "", 0
+        for ch in text:
+            cw = 2 if ord(ch) > 0x2E7F else 1
+            if w + cw > width:
+                return out[:-1] + "…" + " " * (width - w)
+            out += ch
+            w += cw
+        return out + " " * (width - w)
+
+    lines = ["  " + "  ".join(cut(h, w) for h, w in zip(header, widths)).rstrip()]
+    lines.append("  " + "-" * (sum(widths) + 2 * (len(widths) - 1) + 10))
+    for row in rows:
+        lines.append("  " + "  ".join(cut(v, w) for v, w in zip(row, widths)).rstrip())
+    return lines
+
+
+def short_origin(origin: str) -> str:
+    """The origin without the folders of the first path: 'a.eml › 区科技局.xlsx'."""
+    head, sep, rest = origin.partition(" › ")
+    return PurePosixPath(head.replace("\\", "/")).name + sep + rest
+
+
+# ---------------------------------------------------------------------------
+# labelled cells: one segment per unit
+# ---------------------------------------------------------------------------
+
+def parse_labelled(text: str, known: set[str], single: str | None = None) -> tuple[str, dict[str, str]]:
+    """A combined cell → (text before any label, {unit: its text}).
+
+    Only labels naming a known unit start a segment, so a unit's own “【亮点】” is text.
+    ``single``: the cell of a single-lead field, whose unlabelled text is that unit's.
+    """
+    if not text:
+        return "", {}
+    if single and not LABEL_RE.match(text):
+        return "", {single: text}
+    pre: list[str] = []
+    segs: dict[str, list[str]] = {}
+    current: list[str] = pre
+    for line in text.split("\n"):
+        m = LABEL_RE.match(line)
+        if m and m.group(1) in known:
+            current = segs.setdefault(m.group(1), [])
+            rest = line[m.end():]
+            current.append(rest)
+        else:
+            current.append(line)
+    return "\n".join(pre).strip("\n"), {u: "\n".join(v).strip("\n") for u, v in segs.items()}
+
+
+def render_labelled(pre: str, segs: dict[str, str], order: list[str], single: str | None = None) -> str:
+    """Segments back to one cell, in ``order`` (the notice's order), then any others."""
+    segs = {u: t for u, t in segs.items() if t}
+    if single and not pre and set(segs) <= {single}:
+        return segs.get(single, "")
+    parts = [pre] if pre else []
+    for u in order + [u for u in segs if u not in order]:
+        if u in segs:
+            parts.append(f"【{u}】{segs[u]}")
+            segs = {k: v for k, v in segs.items() if k != u}
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# who answers for what
+# ---------------------------------------------------------------------------
+
+class Directory:
+    """Unit names of the master, canonicalised; groups expanded to their members.
+
+    Names the tasks use verbatim but the 单位 sheet lacks stay themselves (that is how
+    `duban sheets` addresses them too).
+    """
+
+    def __init__(self, master: Master):
+        self.index = master.unit_index()
+        self.units = {u.name: u for u in master.units}
+        self.names: dict[str, str] = {}
+        for item in list(master.tasks) + list(master.indicators):
+            for n in (item.lead + item.coop) if isinstance(item, Task) else item.units:
+                self.names.setdefault(normalize_parens(n), n)
+        for name, u in self.index.items():
+            self.names[normalize_parens(name)] = u.name
+            self.names[name] = u.name
+        self.known = set(self.units) | set(self.names)
+
+    def canonical(self, name: str) -> str:
+        name = name.strip()
+        return self.names.get(name) or self.names.get(normalize_parens(name), "")
+
+    def expand(self, names: list[str], _seen: tuple[str, ...] = ()) -> list[str]:
+        """Canonical names, a group replaced by its members (recursively); empty groups stay."""
+        out: list[str] = []
+        for n in names:
+            c = self.canonical(n) or normalize_parens(n)
+            u = self.units.get(c)
+            if u is not None and u.is_group and u.members and c not in _seen:
+                subs = self.expand(u.members, _seen + (c,))
+            else:
+                subs = [c]
+            out.extend(x for x in subs if x not in out)
+        return out
+
+    def unit_in_name(self, text: str) -> str:
+        return find_unit_name(text, self.names)
+
+
+def lead_recipients(master: Master) -> list[str]:
+    """The units `duban sheets` sends a workbook to as lead or responsible unit."""
+    from .sheets import plan_recipients
+
+    return [r.name for r in plan_recipients(master, with_coop=False).recipients]
+
+
+def outstanding_units(master: Master, period: str) -> list[str]:
+    """Lead units without a 采用 row in 报送记录 for ``period`` (the input of `duban remind`)."""
+    done = {r.unit for r in master.log if r.period == period and r.result == ACCEPTED}
+    return [u for u in lead_recipients(master) if u not in done]
+
+
+# ---------------------------------------------------------------------------
+# the pure consolidation
+# ---------------------------------------------------------------------------
+
+def received_text(dt: datetime | None) -> str:
+    return dt.strftime(TIME_FMT) if dt else ""
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text.strip(), TIME_FMT)
+    except (ValueError, AttributeError):
+        return None
+
+
+def archive_name(period: str, unit: str, inp: Input) -> str:
+    """归档/<期次>/<单位>_<时间>_<hash8><ext>, relative to the master's folder."""
+    stamp = inp.received.strftime("%Y%m%d-%H%M%S") if inp.received else "无时间"
+    safe_unit = re.sub(r'[\\/:*?"<>|\s]', "_", unit or "未识别单位")[:40]
+    suffix = inp.suffix if inp.suffix in (".xlsx", ".xlsm", ".xls", ".eml", ".msg", ".zip") else ".bin"
+    return f"{ARCHIVE_DIR}/{_safe_period(period)}/{safe_unit}_{stamp}_{inp.sha256[:12]}{suffix}"
+
+
+def _safe_period(period: str) -> str:
+    return re.sub(r'[\\/:*?"<>|]', "_", period)
+
+
+def _sort_key(ret: Return) -> tuple:
+    return (ret.input.received or datetime.min, ret.input.order)
+
+
+def consolidate(master: Master, returns: Iterable[Return], period: str | None = None,
+                progress: Progress | None = None) -> CollectResult:
+    """Apply the returns to ``master`` for the period (in memory) and log every file."""
+    label = master.period(period).label
+    d = Directory(master)
+    result = CollectResult(label)
+    tasks = master.task_by_id()
+    inds = master.indicator_by_id()
+    logged = {(r.sha256, r.period): r for r in master.log}
+    seen: dict[str, Outcome] = {}
+    valid: dict[str, list[tuple[Return, list, list]]] = {}
+    pending: list[Outcome] = []
+    returns = list(returns)
+
+    for ret in returns:
+        inp = ret.input
+        prev = logged.get((inp.sha256, label))
+        if prev is not None:
+            result.outcomes.append(Outcome(ret, prev.unit, SKIPPED, f"报送记录中已有完全相同的文件（{prev.file}，"
+                                           f"{prev.received}，结果：{prev.result}），跳过"))
+            continue
+        if inp.sha256 in seen:
+            first = seen[inp.sha256]
+            result.outcomes.append(Outcome(ret, first.unit, SKIPPED, f"与本批的 {first.file} 完全相同，跳过"))
+            continue
+        unit = _identify(ret, master, label, d)
+        rows_t, rows_i = ([], []) if ret.refused else _check_rows(ret, unit, tasks, inds, d)
+        if not ret.refused and not rows_t and not rows_i:
+            ret.problems.append(Problem("empty_return", f"{inp.origin} 中没有可以采用的内容"
+                                        + ("（各行均有问题，见上）" if any(p.code in ROW_CODES for p in ret.problems) else
+                                           f"（“{ff.PROGRESS_HEADER}”等列都是空的）")
+                                        + "，请单位填写后重新报送"))
+        if not unit and ret.refused:  # for the log only: whose file it seems to be
+            unit = d.unit_in_name(PurePosixPath(inp.name).stem)
+        out = Outcome(ret, unit, REFUSED if ret.refused else ACCEPTED, "")
+        seen[inp.sha256] = out
+        result.outcomes.append(out)
+        pending.append(out)
+        if not ret.refused:
+            valid.setdefault(unit, []).append((ret, rows_t, rows_i))
+
+    before = _snapshot(master, label)
+    for unit, items in valid.items():
+        _apply_unit(master, label, unit, items, result, d)
+    result.changed = _count_changes(before, _snapshot(master, label))
+
+    for out in pending:
+        ret = out.ret
+        if out.result == REFUSED:
+            out.reason = "；".join(p.text() for p in ret.all_problems if p.fatal) or "无法读取"
+            warn = [p.text() for p in ret.all_problems if not p.fatal]
+            if warn:
+                out.reason += "（另：" + "；".join(warn) + "）"
+        else:
+            parts = [f"采用任务 {out.tasks} 项、指标 {out.indicators} 项" if out.result == ACCEPTED else out.reason]
+            parts += [p.text() for p in ret.all_problems]
+            out.reason = "；".join(x for x in parts if x)
+        out.archive = archive_name(label, out.unit, ret.input)
+        out.log = LogRow(period=label, unit=out.unit or UNKNOWN_UNIT, file=out.file, sha256=ret.input.sha256,
+                         received=received_text(ret.input.received), result=out.result,
+                         reason=out.reason, signature=ret.signature, archive=out.archive)
+        master.log.append(out.log)
+    result.outstanding = outstanding_units(master, label)
+    return result
+
+
+ROW_CODES = {"unknown_id", "not_assigned", "task_edited", "duplicate_row", "bad_id", "row_without_id", "text_outside"}
+
+
+def _identify(ret: Return, master: Master, label: str, d: Directory) -> str:
+    """Check unit, year and period; returns the canonical unit ('' when unknown)."""
+    inp = ret.input
+    if ret.refused:
+        return d.canonical(ret.unit) if ret.unit else ""
+    unit = d.canonical(ret.unit) if ret.unit else ""
+    if ret.has_meta:
+        if not unit:
+            ret.problems.append(Problem("unknown_unit", f"{inp.origin} 的元数据写明单位“{ret.unit}”，但主表“单位”表中没有这个单位；"
+                                                        "请核对单位名称（可在“单位”表添加别名）"))
+            return ""
+        if ret.year and ret.year != str(master.year):
+            ret.problems.append(Problem("wrong_year", f"{inp.origin} 是 {ret.year} 年的反馈表，主表是 {master.year} 年；"
+                                                      "请使用本年度下发的反馈表"))
+        if ret.period != label:
+            ret.problems.append(Problem("wrong_period", f"{inp.origin} 是“{ret.period}”期次的反馈表，本次汇总的是“{label}”；"
+                                                        f"请单位使用“{label}”的反馈表重新填报，或用 --period {ret.period} 汇总该期次"))
+        named = d.unit_in_name(PurePosixPath(inp.name).stem)
+        if named and named != unit:
+            ret.problems.append(Problem("other_unit_copy", f"{inp.origin} 的文件名是“{named}”，表内元数据却属于“{unit}”："
+                                                           f"疑似复制了其他单位的反馈表，未采用；请“{named}”使用本单位的反馈表重新填报"))
+    else:
+        if ret.unit and not unit:
+            unit = ""
+        m = PERIOD_IN_NAME_RE.search(inp.name)
+        if m and m.group(1) != label and not ret.refused:
+            ret.problems.append(Problem("wrong_period", f"{inp.origin} 没有元数据，文件名写的期次是“{m.group(1)}”，"
+                                                        f"本次汇总的是“{label}”；请核对"))
+    return unit
+
+
+def _roles(unit: str, leads: list[str], coops: list[str], row_role: str) -> str:
+    if unit in leads:
+        return ff.ROLE_LEAD
+    if unit in coops:
+        return ff.ROLE_COOP
+    return ff.ROLE_COOP if row_role == ff.ROLE_COOP else ff.ROLE_LEAD
+
+
+def _check_rows(ret: Return, unit: str, tasks: dict[int, Task], inds: dict[int, Indicator], d: Directory):
+    """Rows that may be applied: known, assigned to the unit, task text untouched, not blank."""
+    where = ret.input.origin
+    ok_t, ok_i = [], []
+    for kind, rows, items, signed, sheet in (
+            ("任务", ret.tasks, tasks, ret.task_ids, ff.TASK_SHEET),
+            ("指标", ret.indicators, inds, ret.indicator_ids, ff.INDICATOR_SHEET)):
+        for rid, row in sorted(rows.items()):
+            item = items.get(rid)
+            at = f"{where} 的“{sheet}”工作表第{row.row}行（序号{rid}）"
+            if item is None:
+                if row.values:
+                    ret.problems.append(Problem("unknown_id", f"{at}：主表中没有序号为{rid}的{kind}，该行未采用；请不要修改序号"))
+                continue
+            if isinstance(item, Task):
+                leads, coops = d.expand(item.lead), d.expand(item.coop)
+                original = item.task
+            else:
+                leads, coops = d.expand(item.units), []
+                original = item.target
+            assigned = (rid in signed) if signed is not None and ret.has_meta else (unit in leads or unit in coops)
+            if not assigned:
+                if row.values:
+                    ret.problems.append(Problem("not_assigned", f"{at}：该{kind}不是“{unit}”负责的，该行未采用"))
+                continue
+            if row.text and norm_task_text(row.text) != norm_task_text(original):
+                ret.problems.append(Problem("task_edited", f"{at}：{kind}内容被修改过（与主表不一致），该行未采用；"
+                                                           f"请不要修改{kind}原文，进展请写在“{ff.PROGRESS_HEADER}”列"))
+                continue
+            if not row.values:
+                continue
+            role = _roles(unit, leads, coops, row.role)
+            (ok_t if kind == "任务" else ok_i).append((item, row, role, leads, coops))
+    return ok_t, ok_i
+
+
+def _log_key(master: Master, label: str, unit: str) -> tuple[tuple, list[LogRow]]:
+    rows = [r for r in master.log if r.period == label and r.unit == unit and r.result == ACCEPTED]
+    best = (datetime.min, -1)
+    for r in rows:
+        t = _parse_time(r.received) or datetime.min
+        best = max(best, (t, -1))
+    return best, rows
+
+
+def _apply_unit(master: Master, label: str, unit: str, items, result: CollectResult, d: Directory) -> None:
+    """Apply one unit's valid returns oldest first; a return older than the adopted one only fills blanks."""
+    items = sorted(items, key=lambda x: _sort_key(x[0]))
+    adopted_key, old_rows = _log_key(master, label, unit)
+    newest = items[-1][0]
+    newest_key = _sort_key(newest)
+    newest_wins = newest_key > adopted_key
+    outcome_of = {id(o.ret): o for o in result.outcomes}
+    for ret, rows_t, rows_i in items:
+        key = _sort_key(ret)
+        fill_only = key < adopted_key
+        n_t = sum(_apply_row(item, row, role, leads, coops, unit, label, ret, fill_only, d) for item, row, role, leads, coops in rows_t)
+        n_i = sum(_apply_row(item, row, role, leads, coops, unit, label, ret, fill_only, d) for item, row, role, leads, coops in rows_i)
+        if not fill_only:
+            adopted_key = key
+        out = outcome_of[id(ret)]
+        out.tasks, out.indicators = n_t, n_i
+        if ret is newest and newest_wins:
+            out.result = ACCEPTED
+        else:
+            out.result = SUPERSEDED
+            later = newest if newest_wins else None
+            by = short_origin(later.input.origin) if later is not None and later is not ret else "报送记录中已采用的较新版本"
+            out.reason = (f"同一单位有更新的版本（{by}）；本文件中新版本留空的内容仍保留" if (n_t or n_i) else
+                          f"同一单位有更新的版本（{by}）")
+    if newest_wins:
+        for r in old_rows:
+            r.result = SUPERSEDED
+            r.reason = (r.reason + "；" if r.reason else "") + f"被新版本替代：{short_origin(newest.input.origin)}"
+            result.superseded_log += 1
+
+
+def _apply_row(item, row, role: str, leads: list[str], coops: list[str], unit: str, label: str,
+               ret: Return, fill_only: bool, d: Directory) -> bool:
+    """Merge one row into the item's entry; True when it changed or confirmed something."""
+    e = item.entry(label)
+    known = d.known | set(leads) | set(coops) | {unit}
+    touched: list[str] = []
+    replaced_all = True
+    if role == ff.ROLE_LEAD:
+        single = leads[0] if len(leads) == 1 else None
+        keys = ff.INPUT_TASK_KEYS if isinstance(item, Task) else ff.INPUT_INDICATOR_KEYS
+        for key in keys:
+            pre, segs = parse_labelled(getattr(e, key), known, single)
+            new = row.values.get(key, "")
+            old = segs.get(unit, "")
+            if not new:
+                if old:
+                    replaced_all = False
+                continue
+            if fill_only and old:
+                continue
+            segs[unit] = new
+            touched.append(key)
+            setattr(e, key, render_labelled(pre, segs, leads, single))
+    else:
+        pre, segs = parse_labelled(e.coop, known)
+        new = coop_text(row.values)
+        old = segs.get(unit, "")
+        if new and not (fill_only and old):
+            segs[unit] = new
+            touched.append("coop")
+            e.coop = render_labelled(pre, segs, coops)
+    if not touched:
+        return False
+    pre, srcs = parse_labelled(e.source, known)
+    here = source_text(ret)
+    old_src = srcs.get(unit, "")
+    if fill_only or not replaced_all:
+        files = [x for x in old_src.split("；") if x] if old_src else []
+        if here not in files:
+            files = ([here] + files) if not fill_only else (files + [here])
+        srcs[unit] = "；".join(files)
+    else:
+        srcs[unit] = here
+    e.source = render_labelled(pre, srcs, leads + [c for c in coops if c not in leads])
+    return True
+
+
+def coop_text(values: dict[str, str]) -> str:
+    parts = [values.get("progress", "")]
+    if values.get("amount"):
+        parts.append(f"完成量：{values['amount']}")
+    if values.get("problems"):
+        parts.append(f"存在问题及下步打算：{values['problems']}")
+    if values.get("self_eval"):
+        parts.append(f"自评：{values['self_eval']}")
+    return "\n".join(p for p in parts if p)
+
+
+def source_text(ret: Return) -> str:
+    inp = ret.input
+    when = received_text(inp.received) or "无时间"
+    return f"{short_origin(inp.origin)}（{when}，{inp.sha256[:8]}）"
+
+
+def _snapshot(master: Master, label: str) -> dict:
+    out = {}
+    for kind, items in (("t", master.tasks), ("i", master.indicators)):
+        for it in items:
+            e = it.periods.get(label)
+            if e is not None:
+                out[(kind, it.id)] = (e.progress, e.amount, e.problems, e.self_eval, e.coop, e.source)
+    return out
+
+
+def _count_changes(a: dict, b: dict) -> int:
+    n = 0
+    empty = ("",) * 6
+    for k in set(a) | set(b):
+        x, y = a.get(k, empty), b.get(k, empty)
+        n += sum(1 for p, q in zip(x, y) if p != q)
+    return n
+
+
+# ---------------------------------------------------------------------------
+# the file-level wrapper
+# ---------------------------------------------------------------------------
+
+def read_returns(inputs: list[Input], master: Master, progress: Progress | None = None) -> list[Return]:
+    """Parse every input once (python-calamine); never raises for bad content."""
+    secret = str(master.settings.get("secret") or "")
+    names = Directory(master).names
+    out = []
+    for n, inp in enumerate(inputs, 1):
+        out.append(parse_return(inp, secret=secret, unit_names=names))
+        if progress and (n % 10 == 0 or n == len(inputs)):
+            progress(n, len(inputs))
+    return out
+
+
+def collect(master_path: Path, paths: Iterable[Path], period: str | None = None,
+            progress: Progress | None = None, *, archive: bool = True) -> CollectResult:
+    """Collect the returns under ``paths`` into the master file (locked, atomic, archived)."""
+    from .master import load_master, save_master
+    from .store import open_store
+
+    master_path = Path(master_path)
+    paths = [Path(p) for p in paths]
+    with open_store(master_path) as store:  # refuses at once when Excel has the master open
+        master = load_master(store)
+        label = master.period(period).label
+        inputs = discover(paths)
+        returns = read_returns(inputs, master, progress)
+        result = consolidate(master, returns, label)
+        result.master = master_path
+        new_logs = [o for o in result.outcomes if o.log is not None]
+        if archive and new_logs:
+            write_archive(master_path.parent, result)
+        if new_logs or result.changed:
+            save_master(store, master, parts=("indicators", "tasks", "log"), periods=[label])
+            result.saved = True
+    return result
+
+
+def write_archive(base: Path, result: CollectResult) -> None:
+    """Copy every logged input (and the email/zip it came in) into 归档/<期次>/."""
+    containers: dict[str, tuple[str, bytes]] = {}
+    for o in result.outcomes:
+        if o.log is None:
+            continue
+        inp = o.ret.input
+        target = base / o.archive
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            tmp = target.with_name(".~" + target.name)
+            tmp.write_bytes(inp.data)
+            tmp.replace(target)
+        if inp.container and inp.container_data is not None:
+            containers.setdefault(inp.container, (o.archive, inp.container_data))
+    for origin, (_, data) in containers.items():
+        sha = hashlib.sha256(data).hexdigest()
+        name = PurePosixPath(origin.partition(" › ")[0].replace("\\", "/")).name
+        stem, suffix = PurePosixPath(name).stem[:60], PurePosixPath(name).suffix.lower()
+        target = base / ARCHIVE_DIR / _safe_period(result.period) / "原始邮件和压缩包" / f"{stem}_{sha[:12]}{suffix}"
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+

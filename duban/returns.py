@@ -1,0 +1,507 @@
+"""One returned feedback workbook → a :class:`Return` (what the unit wrote, by 序号).
+
+The layout is the contract in :mod:`duban.feedback_format`. Workbooks are read with
+python-calamine (Rust: fast, never runs macros, never expands XML entities); before
+that, the bytes are checked: empty, truncated, encrypted (OLE ``EncryptedPackage``),
+a zip bomb inside the .xlsx, macros present. Rows are found by 序号 and columns by
+their header text, so inserted or deleted blank rows, reordered rows, extra columns,
+merged cells and widths do not matter; text outside the known columns is never
+guessed into them.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from . import feedback_format as ff
+from .intake import Input, Problem, check_zip, read_member
+from .model import clean_text, normalize_parens
+
+EXCEL_CELL_LIMIT = 32_767
+MAX_WORKBOOK_UNCOMPRESSED = 100 * 1024 * 1024
+HEADER_SCAN_ROWS = 12
+FORMULA_START = ("=", "+", "-", "@")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SPACE_RE = re.compile(r"\s+")
+
+TASK_TITLES = {title: key for title, key in ff.TASK_COLUMNS}
+INDICATOR_TITLES = {title: key for title, key in ff.INDICATOR_COLUMNS}
+
+
+@dataclass
+class Row:
+    """One filled row of a return."""
+
+    id: int
+    row: int  # 1-based row in the sheet
+    text: str  # the 工作任务 / 预期目标 cell as returned ('' when the column is absent)
+    values: dict[str, str]  # progress / amount / problems / self_eval → text
+    role: str = ""
+
+
+@dataclass
+class Return:
+    input: Input
+    unit: str = ""  # as written (canonicalised by collect)
+    unit_how: str = ""  # 元数据 / 文件名 / 工作表
+    period: str = ""
+    year: str = ""
+    signature: str = ""  # 已验证 / 无签名 / 不匹配
+    meta: dict = field(default_factory=dict)
+    task_ids: list[int] | None = None  # what the signed metadata says this unit was sent
+    indicator_ids: list[int] | None = None
+    tasks: dict[int, Row] = field(default_factory=dict)
+    indicators: dict[int, Row] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    has_meta: bool = False
+
+    @property
+    def refused(self) -> bool:
+        return any(p.fatal for p in self.problems) or self.input.refused
+
+    @property
+    def all_problems(self) -> list[Problem]:
+        return self.input.problems + self.problems
+
+    def add(self, code: str, message: str) -> None:
+        self.problems.append(Problem(code, message))
+
+
+# ---------------------------------------------------------------------------
+# cell text
+# ---------------------------------------------------------------------------
+
+def cell_text(value: Any) -> str:
+    """A cell as the text duban stores ('' for empty)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        if value.hour == value.minute == value.second == 0:
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    return str(value).strip()
+
+
+def sanitize(text: str, where: str, ret: Return) -> str:
+    """Make untrusted text safe to store: no control characters, Excel's length limit.
+
+    Text that looks like a formula is kept as text (the store forces text cells) and
+    reported, so staff know why a cell starts with '='.
+    """
+    if CONTROL_RE.search(text):
+        text = CONTROL_RE.sub("", text)
+        ret.add("control_chars", f"{where} 含有不可见的控制字符，已删除")
+    if len(text) > EXCEL_CELL_LIMIT:
+        ret.add("too_long", f"{where} 有 {len(text)} 个字符，超过 Excel 单元格上限 {EXCEL_CELL_LIMIT}，"
+                            f"已截断；请单位精简后重新报送")
+        text = text[:EXCEL_CELL_LIMIT]
+    if text.startswith(FORMULA_START) and not re.match(r"^[-+]?\d", text):
+        ret.add("formula_text", f"{where} 以“{text[0]}”开头（{_clip(text)}），已按文本保存，不会作为公式计算")
+    return text
+
+
+def _clip(text: str, n: int = 20) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= n else text[:n] + "…"
+
+
+def norm_task_text(text: str) -> str:
+    """Task text for comparison: parentheses unified, whitespace and end punctuation ignored."""
+    return SPACE_RE.sub("", normalize_parens(text)).rstrip("。；;，,")
+
+
+def norm_header(value: Any) -> str:
+    return SPACE_RE.sub("", clean_text(value))
+
+
+def int_id(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value) if float(value).is_integer() and value > 0 else None
+    t = clean_text(value)
+    if t.endswith(".0"):
+        t = t[:-2]
+    return int(t) if t.isdigit() and int(t) > 0 else None
+
+
+# ---------------------------------------------------------------------------
+# the file
+# ---------------------------------------------------------------------------
+
+def check_bytes(inp: Input) -> tuple[Problem | None, list[Problem], str]:
+    """Refusal (or None), warnings, and the format ('xlsx' / 'xls') of a workbook's bytes."""
+    data, where = inp.data, inp.origin
+    if not data:
+        return Problem("empty_file", f"{where} 是空文件（0 字节），请让单位重新发送"), [], ""
+    head = data[:8]
+    warnings: list[Problem] = []
+    if head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return _check_ole(data, where)
+    if head[:2] != b"PK":
+        hint = "（看起来是网页或文本文件，可能是把表格另存成了其他格式）" if data.lstrip()[:1] in (b"<", b"{") else ""
+        return Problem("not_workbook", f"{where} 不是 Excel 工作簿{hint}；请用 Excel 打开后另存为 .xlsx 再发送"), [], ""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return Problem("corrupt", f"{where} 已损坏或不完整（可能传输中断），请让单位重新发送"), [], ""
+    with zf:
+        bomb = check_zip(zf, where, member_limit=MAX_WORKBOOK_UNCOMPRESSED, total_limit=MAX_WORKBOOK_UNCOMPRESSED)
+        if bomb:
+            return bomb, [], ""
+        names = {i.filename for i in zf.infolist()}
+        if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+            return Problem("not_workbook", f"{where} 是压缩文件但不是 Excel 工作簿（缺少 xl/workbook.xml），"
+                                           "请提供 .xlsx 反馈表"), [], ""
+        # Expand every member with a cap: a lying header cannot blow up the reader,
+        # and a truncated or damaged member (bad CRC) is caught here.
+        budget = MAX_WORKBOOK_UNCOMPRESSED
+        for info in zf.infolist():
+            try:
+                budget -= len(read_member(zf, info, budget))
+            except OverflowError:
+                return Problem("zip_bomb", f"{where} 解压后超过 {MAX_WORKBOOK_UNCOMPRESSED // 1024 // 1024} MB，"
+                                           "疑似压缩炸弹，未读取"), [], ""
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
+                return Problem("corrupt", f"{where} 已损坏（{info.filename} 无法解压），请让单位重新发送"), [], ""
+        if any(n.lower().endswith("vbaproject.bin") for n in names):
+            warnings.append(Problem("macro", f"{where} 含有宏代码；duban 只读取单元格的值，宏没有运行。"
+                                             "请提醒单位使用下发的 .xlsx 反馈表"))
+    return None, warnings, "xlsx"
+
+
+def _check_ole(data: bytes, where: str) -> tuple[Problem | None, list[Problem], str]:
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data))
+    except Exception:
+        return Problem("corrupt", f"{where} 已损坏或不完整，请让单位重新发送"), [], ""
+    with ole:
+        if ole.exists("EncryptedPackage") or ole.exists("EncryptionInfo"):
+            return Problem("encrypted", f"{where} 设置了打开密码（已加密），无法读取；"
+                                        "请单位取消密码（文件→信息→保护工作簿→用密码进行加密→清空）后重新发送"), [], ""
+        stream = "Workbook" if ole.exists("Workbook") else "Book" if ole.exists("Book") else ""
+        if not stream:
+            return Problem("not_workbook", f"{where} 不是 Excel 工作簿（可能是 Word 或其他 Office 文件），"
+                                           "请提供 .xlsx 反馈表"), [], ""
+        try:
+            head = ole.openstream(stream).read(4096)
+        except Exception:
+            return Problem("corrupt", f"{where} 已损坏，请让单位重新发送"), [], ""
+    if _xls_filepass(head):
+        return Problem("encrypted", f"{where} 设置了打开密码（已加密），无法读取；请单位取消密码后另存为 .xlsx 重新发送"), [], ""
+    warn = [Problem("old_xls", f"{where} 是旧版 .xls 格式，已读取；请提醒单位使用下发的 .xlsx 反馈表")]
+    if ole_has_macros(data):
+        warn.append(Problem("macro", f"{where} 含有宏代码；duban 只读取单元格的值，宏没有运行"))
+    return None, warn, "xls"
+
+
+def ole_has_macros(data: bytes) -> bool:
+    import olefile
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            return any(e and e[0] in ("_VBA_PROJECT_CUR", "Macros") for e in ole.listdir(storages=True))
+    except Exception:
+        return False
+
+
+def _xls_filepass(head: bytes) -> bool:
+    """BIFF8: a FILEPASS record (0x002F) right after BOF in the globals means encryption."""
+    pos = 0
+    for _ in range(64):
+        if pos + 4 > len(head):
+            return False
+        rid, size = int.from_bytes(head[pos:pos + 2], "little"), int.from_bytes(head[pos + 2:pos + 4], "little")
+        if rid == 0x002F:
+            return True
+        if rid == 0x0A and pos:  # EOF of the globals substream
+            return False
+        pos += 4 + size
+    return False
+
+
+def read_sheets(data: bytes) -> tuple[list[str], list[str], dict[str, tuple[list[list[Any]], list]]]:
+    """(all sheet names, visible names, {name: (rows, merged ranges)}) via python-calamine."""
+    import python_calamine as pc
+
+    wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    names = list(wb.sheet_names)
+    visible = [m.name for m in wb.sheets_metadata if str(m.visible).endswith("Visible") and "Hidden" not in str(m.visible)]
+    wanted = [n for n in names if n in (ff.TASK_SHEET, ff.INDICATOR_SHEET, ff.META_SHEET)]
+    sheets = {}
+    for n in (wanted or names):
+        sh = wb.get_sheet_by_name(n)
+        rows = sh.to_python(skip_empty_area=False)
+        try:
+            merged = list(sh.merged_cell_ranges or [])
+        except Exception:
+            merged = []
+        sheets[n] = (rows, merged)
+    if not wanted:  # a rebuilt workbook: look at every sheet for a 序号 table
+        return names, visible, sheets
+    return names, visible, sheets
+
+
+def parse_return(inp: Input, *, secret: str, unit_names: list[str] | None = None) -> Return:
+    """Read one workbook input. Never raises for bad content: problems are recorded."""
+    ret = Return(inp)
+    if inp.refused:
+        return ret
+    refusal, warnings, fmt = check_bytes(inp)
+    ret.problems.extend(warnings)
+    if refusal:
+        ret.problems.append(refusal)
+        return ret
+    try:
+        names, visible, sheets = read_sheets(inp.data)
+    except Exception as exc:
+        text = str(exc)
+        if "password" in text.lower() or "encrypt" in text.lower():
+            ret.add("encrypted", f"{inp.origin} 设置了密码（已加密），无法读取；请单位取消密码后重新发送")
+        else:
+            ret.add("corrupt", f"{inp.origin} 无法读取（{_clip(text, 60)}），文件可能已损坏，请让单位重新发送")
+        return ret
+    _read_meta(ret, sheets, secret)
+    task_sheet = _pick_sheet(sheets, ff.TASK_SHEET, ff.ID_HEADER, ff.PROGRESS_HEADER)
+    ind_sheet = ff.INDICATOR_SHEET if ff.INDICATOR_SHEET in sheets and _header_index(sheets[ff.INDICATOR_SHEET][0]) >= 0 else None
+    if task_sheet is None and ind_sheet is None:
+        ret.add("no_task_sheet", f"{inp.origin} 中找不到“{ff.TASK_SHEET}”工作表（或带“{ff.ID_HEADER}”“{ff.PROGRESS_HEADER}”表头的表格）；"
+                                 "请使用下发的反馈表填写")
+        return ret
+    if task_sheet:
+        rows, merged = sheets[task_sheet]
+        ret.tasks = _read_rows(ret, task_sheet, rows, merged, TASK_TITLES, ff.INPUT_TASK_KEYS, "task")
+    if ind_sheet and not ret.refused:
+        rows, merged = sheets[ind_sheet]
+        ret.indicators = _read_rows(ret, ind_sheet, rows, merged, INDICATOR_TITLES, ff.INPUT_INDICATOR_KEYS, "target")
+    if not ret.has_meta:
+        _identify_without_meta(ret, names, sheets, unit_names or [])
+    return ret
+
+
+def _read_meta(ret: Return, sheets, secret: str) -> None:
+    if ff.META_SHEET not in sheets:
+        return
+    rows, _ = sheets[ff.META_SHEET]
+    meta = {}
+    for row in rows:
+        if row and clean_text(row[0]) in ff.META_KEYS:
+            meta[clean_text(row[0])] = cell_text(row[1]) if len(row) > 1 else ""
+    if not meta.get("单位") and not meta.get("签名"):
+        return  # an empty leftover sheet: treat as no metadata
+    ret.has_meta = True
+    ret.meta = meta
+    ret.unit, ret.unit_how = meta.get("单位", ""), "元数据"
+    ret.period, ret.year = meta.get("期次", ""), meta.get("年度", "")
+    where = f"{ret.input.origin} 的隐藏工作表“{ff.META_SHEET}”"
+    try:
+        ret.task_ids = _ids(meta.get("任务序号", ""))
+        ret.indicator_ids = _ids(meta.get("指标序号", ""))
+    except ValueError:
+        ret.add("bad_metadata", f"{where} 中的序号列表无法识别，文件可能被改动；请使用下发的反馈表重新填报")
+        return
+    if verify_meta(meta, secret):
+        ret.signature = "已验证"
+    else:
+        ret.signature = "不匹配"
+        ret.add("bad_signature", f"{where} 的签名与主表不符：文件被改动过，或不是本主表生成的反馈表；"
+                                 "请使用本期下发的反馈表重新填报")
+
+
+def verify_meta(meta: dict, secret: str) -> bool:
+    return ff.verify(meta, secret)
+
+
+def _ids(text: str) -> list[int]:
+    text = text.replace("，", ",").strip()
+    if not text:
+        return []
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "-" in part:
+            a, b = part.split("-", 1)
+            out.extend(range(int(a), int(b) + 1))
+        else:
+            out.append(int(part))
+    return out
+
+
+def _header_index(rows: list[list[Any]]) -> int:
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        if any(norm_header(v) == ff.ID_HEADER for v in row):
+            return i
+    return -1
+
+
+def _pick_sheet(sheets, preferred: str, *headers: str) -> str | None:
+    """The task sheet: by name, else the first sheet with both headers (a rebuilt file)."""
+    candidates = [preferred] + [n for n in sheets if n not in (preferred, ff.META_SHEET, ff.INDICATOR_SHEET)]
+    for n in candidates:
+        if n not in sheets:
+            continue
+        rows = sheets[n][0]
+        h = _header_index(rows)
+        if h >= 0 and (n == preferred or all(any(norm_header(v) == t for v in rows[h]) for t in headers)):
+            return n
+    return None
+
+
+def _read_rows(ret: Return, sheet: str, rows, merged, titles: dict[str, str], input_keys, text_key: str) -> dict[int, Row]:
+    where_sheet = f"{ret.input.origin} 的“{sheet}”工作表"
+    h = _header_index(rows)
+    if h < 0:
+        ret.add("missing_column", f"{where_sheet} 找不到“{ff.ID_HEADER}”表头，请使用下发的反馈表填写")
+        return {}
+    cols: dict[str, int] = {}
+    for c, v in enumerate(rows[h]):
+        key = titles.get(norm_header(v))
+        if key and key not in cols:
+            cols[key] = c
+    if "progress" not in cols:
+        ret.add("missing_column", f"{where_sheet} 第{h + 1}行表头中没有“{ff.PROGRESS_HEADER}”列；"
+                                  "请不要修改表头，使用下发的反馈表重新填写")
+        return {}
+    known_cols = set(cols.values()) | {c for c, v in enumerate(rows[h]) if norm_header(v)}
+    id_col = cols["id"]
+    # Merged 序号 cells: the id of the top-left cell covers the rows below it.
+    id_merge: dict[int, int] = {}
+    for (r0, c0), (r1, c1) in merged:
+        if c0 <= id_col <= c1 and r1 > r0:
+            for r in range(r0 + 1, r1 + 1):
+                id_merge[r] = r0
+    out: dict[int, Row] = {}
+    bad: set[int] = set()
+    for r in range(h + 1, len(rows)):
+        row = rows[r]
+        srow = r + 1
+        raw_id = row[id_col] if id_col < len(row) else None
+        if r in id_merge:
+            raw_id = rows[id_merge[r]][id_col]
+        values = {}
+        for key in input_keys:
+            c = cols.get(key)
+            if c is not None and c < len(row):
+                t = cell_text(row[c])
+                if t:
+                    values[key] = sanitize(t, f"{where_sheet}第{srow}行“{_title(titles, key)}”", ret)
+        outside = [(c, cell_text(v)) for c, v in enumerate(row) if c not in known_cols and cell_text(v)]
+        item_id = int_id(raw_id)
+        if item_id is None:
+            if cell_text(raw_id):
+                if values:
+                    ret.add("bad_id", f"{where_sheet}第{srow}行的序号“{_clip(cell_text(raw_id))}”无法识别，该行未采用；"
+                                      "请不要修改序号列")
+            elif values:
+                ret.add("row_without_id", f"{where_sheet}第{srow}行填写了内容但没有序号，未采用；"
+                                          "请把内容填到对应序号所在行")
+            continue
+        if outside and not values:
+            c, t = outside[0]
+            ret.add("text_outside", f"{where_sheet}第{srow}行（序号{item_id}）的文字写在了{_col_letter(c)}列"
+                                    f"（“{_clip(t)}”），该列没有表头，未采用；请填在“{ff.PROGRESS_HEADER}”列")
+        text = cell_text(row[cols[text_key]]) if text_key in cols and cols[text_key] < len(row) else ""
+        role = cell_text(row[cols["role"]]) if "role" in cols and cols["role"] < len(row) else ""
+        if r in id_merge and item_id in out:  # continuation of a merged 序号
+            prev = out[item_id]
+            for k, v in values.items():
+                prev.values[k] = (prev.values[k] + "\n" + v) if prev.values.get(k) else v
+            continue
+        if item_id in out:
+            if item_id in bad:
+                continue
+            prev = out[item_id]
+            if values and prev.values and values != prev.values:
+                ret.add("duplicate_row", f"{where_sheet}第{prev.row}行和第{srow}行的序号都是{item_id}且内容不同，"
+                                         f"无法判断以哪行为准，序号{item_id}未采用；请删除多余的行后重新报送")
+                bad.add(item_id)
+            elif values and not prev.values:
+                out[item_id] = Row(item_id, srow, text, values, role)
+            continue
+        out[item_id] = Row(item_id, srow, text, values, role)
+    for i in bad:
+        out.pop(i, None)
+    return out
+
+
+def _title(titles: dict[str, str], key: str) -> str:
+    for t, k in titles.items():
+        if k == key:
+            return t
+    return key
+
+
+def _col_letter(c: int) -> str:
+    s = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+def _identify_without_meta(ret: Return, names: list[str], sheets, unit_names: list[str]) -> None:
+    """No metadata (a rebuilt file): the unit from the file name, else from the sheets' text."""
+    ret.signature = "无签名"
+    found = find_unit_name(ret.input.name, unit_names)
+    how = "文件名"
+    if not found:
+        for n in names:
+            found = find_unit_name(n, unit_names)
+            if found:
+                how = "工作表名"
+                break
+    if not found:
+        for n, (rows, _) in sheets.items():
+            for row in rows[:HEADER_SCAN_ROWS]:
+                for v in row:
+                    t = cell_text(v)
+                    if t and len(t) < 80:
+                        found = find_unit_name(t, unit_names)
+                        if found:
+                            how = "表内文字"
+                            break
+                if found:
+                    break
+            if found:
+                break
+    ret.unit, ret.unit_how = found, how
+    if found:
+        ret.add("no_metadata", f"{ret.input.origin} 没有 duban 隐藏元数据（可能是复制粘贴重建的表格），"
+                               f"按{how}识别为“{found}”、按“{ff.ID_HEADER}”列对应任务；请核对")
+    else:
+        ret.add("unknown_unit", f"{ret.input.origin} 没有 duban 隐藏元数据，文件名和表格中也找不到单位名称，无法识别是哪个单位的反馈；"
+                                "请把文件改名为“单位名称.xlsx”后重新汇总，或让单位使用下发的反馈表")
+
+
+def find_unit_name(text: str, names) -> str:
+    """The unit named in ``text`` (longest match wins); '' when none, or when two units are named.
+
+    ``names``: unit names and aliases, or a mapping of them to the canonical name.
+    """
+    if not isinstance(names, dict):
+        names = {n: n for n in names}
+    text = normalize_parens(text)
+    hits = sorted((n for n in names if n and len(n) >= 2 and n in text), key=len, reverse=True)
+    kept: list[str] = []
+    for h in hits:
+        if not any(h in k for k in kept):
+            kept.append(h)
+    canon = {names[h] for h in kept}
+    return canon.pop() if len(canon) == 1 else ""
