@@ -151,7 +151,8 @@ def parse_labelled(text: str, known: set[str], single: str | None = None) -> tup
     """
     if not text:
         return "", {}
-    if single and not LABEL_RE.match(text):
+    m = LABEL_RE.match(text)
+    if single and not (m and m.group(1) in known):
         return "", {single: text}
     pre: list[str] = []
     segs: dict[str, list[str]] = {}
