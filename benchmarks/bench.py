@@ -150,6 +150,14 @@ def step_sheets(ctx) -> None:
     ctx["sheet_rows"] = sum(len(r.lead) + len(r.coop) for r in result.plan.recipients)
 
 
+def step_report(ctx) -> None:
+    """The period's report (.docx) and its annex workbook (`duban report`), from the model."""
+    from duban.report import write_report
+
+    result = write_report(ctx["master"], ctx["dir"] / "report.docx", ctx["period"], xlsx=ctx["dir"] / "annexes.xlsx")
+    ctx["report_rows"] = sum(len(t.rows) for t in result.facts.tables)
+
+
 # -- writer comparison (--compare): the same books, one process, each library ----------
 
 def _books(ctx, out: Path):
@@ -263,6 +271,7 @@ STEPS = [
     ("master_write_s", step_master_write),
     ("master_read_s", step_master_read),
     ("sheets_s", step_sheets),
+    ("report_s", step_report),
 ]
 COMPARE_STEPS = [
     ("writer_xlsxwriter_s", step_writer_xlsxwriter),
@@ -295,7 +304,7 @@ def main(argv: list[str] | None = None) -> dict:
             step(ctx)
             out[key] = round(time.perf_counter() - t0, 3)
             print(f"{key:24s} {out[key]:8.3f}", file=sys.stderr)
-        for key in ("sheet_files", "sheet_rows"):
+        for key in ("sheet_files", "sheet_rows", "report_rows"):
             if key in ctx:
                 out[key] = ctx[key]
     print(json.dumps(out, ensure_ascii=False))
