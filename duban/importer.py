@@ -1,6 +1,7 @@
 """`duban init`: a notice → a new master (or a re-import into an existing one)."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,11 +81,20 @@ def init_master(notice_path: Path, out: Path, *, force: bool = False) -> InitRes
     master.indicators, master.tasks = notice.indicators, notice.tasks
     master.units = directory_for(notice)
     with master_lock(out):
-        store = FileStore(out, create=True)
-        new_master_store(store, master)
-        store.commit()
-    if out.suffix.lower() == ".xlsm":
-        from .xlsm import upgrade_to_xlsm  # built by the Excel-side issue
+        if out.suffix.lower() == ".xlsm":
+            # the .xlsx beside, then macros and buttons added into out (atomic)
+            from .xlsetup import save_as_xlsm
 
-        upgrade_to_xlsm(out, out)
+            tmp = out.with_name(f".~duban-{os.getpid()}-{out.stem}.xlsx")
+            try:
+                store = FileStore(tmp, create=True)
+                new_master_store(store, master)
+                store.commit()
+                save_as_xlsm(tmp, out)
+            finally:
+                tmp.unlink(missing_ok=True)
+        else:
+            store = FileStore(out, create=True)
+            new_master_store(store, master)
+            store.commit()
     return InitResult(master, notice, out)

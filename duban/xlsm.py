@@ -62,12 +62,12 @@ XLWINGS_CONF_SHEET = "xlwings.conf"
 
 # (caption, VBA sub, top-left cell)
 DEFAULT_BUTTONS: list[tuple[str, str, str]] = [
-    ("生成/更新工作表", "DubanSheets", "B3"),
-    ("生成督办邮件", "DubanMail", "B5"),
-    ("汇总回收反馈", "DubanCollect", "B7"),
-    ("更新办理状态", "DubanStatus", "B9"),
-    ("生成进展报告", "DubanReport", "B11"),
-    ("生成催办提醒", "DubanRemind", "B13"),
+    ("生成反馈表", "DubanSheets", "B3"),
+    ("生成邮件", "DubanMail", "B5"),
+    ("汇总反馈", "DubanCollect", "B7"),
+    ("研判状态", "DubanStatus", "B9"),
+    ("生成报告", "DubanReport", "B11"),
+    ("催报", "DubanRemind", "B13"),
 ]
 
 DEFAULT_XLWINGS_CONF: dict[str, Any] = {

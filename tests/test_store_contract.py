@@ -10,6 +10,7 @@ from duban.master import load_master, new_master_store, save_master
 from duban.model import Master
 from duban.notice import directory_for, read_notice
 from duban.store import FileStore, MemoryStore, SheetStyle
+from duban.xl.store import BufferedStore, MemoryBackend
 
 
 def _file_store(tmp_path):
@@ -20,11 +21,15 @@ def _reopen(store, tmp_path):
     if isinstance(store, FileStore):
         store.commit()
         return FileStore(store.path)
+    if isinstance(store, BufferedStore):  # duban.xl.store: XlwingsStore minus the xlwings calls
+        store.commit()
+        return BufferedStore(store.backend)
     store.commit()
     return MemoryStore(store.committed)
 
 
-IMPLS = {"file": _file_store, "memory": lambda tmp_path: MemoryStore()}
+IMPLS = {"file": _file_store, "memory": lambda tmp_path: MemoryStore(),
+         "buffered": lambda tmp_path: BufferedStore(MemoryBackend())}
 
 
 @pytest.fixture(params=list(IMPLS))

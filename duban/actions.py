@@ -1,0 +1,239 @@
+"""What each button of the master does, over any :class:`~duban.store.Store`.
+
+The same functions run behind the Excel buttons (``duban.xl.buttons`` with a
+store over the open workbook) and headless (``duban xl run BUTTON MASTER``, or
+a button entry point given a path), so that staff without Excel -- WPS users,
+say -- can do exactly what the buttons do.
+
+Defaults need no configuration: the period is the 当前期次 of 设置, outputs go
+beside the master::
+
+    反馈表/{期次}/      feedback workbooks            (生成反馈表)
+    发件箱/{期次}/      .eml files, or sent by SMTP    (生成邮件, 催报)
+    收件箱/             returns to read                (汇总反馈)
+    报告/               the report and its annexes     (生成报告)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .errors import DubanError
+
+Progress = Callable[[int, int], None]
+
+FEEDBACK_DIR = "反馈表"
+OUTBOX_DIR = "发件箱"
+INBOX_DIR = "收件箱"
+REPORT_DIR = "报告"
+
+
+class ActionError(DubanError):
+    "A button cannot run (nothing was changed)"
+
+
+@dataclass
+class ActionContext:
+    store: object  # a duban.store.Store
+    folder: Path  # the master's folder: outputs go beside it
+    progress: Callable[[str], Progress | None] = lambda label: None
+    confirm: Callable[[str], bool] = lambda question: False  # e.g. "really send by SMTP?"
+    in_excel: bool = False
+    master_path: Path | None = None
+
+
+@dataclass
+class ActionResult:
+    title: str
+    lines: list[str]
+    outputs: list[Path] = field(default_factory=list)
+    failed: bool = False
+    saved_master: bool = True  # the master's sheets were (possibly) changed
+
+    def message(self, max_lines: int = 18, max_chars: int = 900) -> str:
+        """A message box's worth of the summary (Excel cuts long ones)."""
+        lines = [line for line in self.lines if line.strip() or line == ""]
+        shown = lines[:max_lines]
+        text = "\n".join(shown).strip()
+        if len(text) > max_chars:
+            text = text[:max_chars].rsplit("\n", 1)[0]
+        if len(shown) < len(lines) or len(text) < len("\n".join(shown).strip()):
+            text += "\n……（完整摘要见主表旁的“督办日志.txt”）"
+        return text
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str  # entry point in duban.xl.buttons and `duban xl run NAME`
+    caption: str  # the button's caption on 说明
+    macro: str  # the VBA Sub in macros/duban.bas
+    run: Callable[[ActionContext], ActionResult]
+    writes_master: bool = True
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+def current_period(store, *, required: bool = True) -> str | None:
+    """The 当前期次 of 设置 (what every button works on)."""
+    from .master import load_master
+
+    master = load_master(store)
+    label = str(master.settings.get("current_period") or "").strip()
+    if not label and (required or not master.periods):
+        raise ActionError("“设置”表中的“当前期次”为空：请先在“设置”表填写当前期次（如 1-6月），"
+                          "点击“生成反馈表”建立该期次，再点击其他按钮。")
+    return label or None  # None: the last period of the period table
+
+
+def _safe(label: str) -> str:
+    return "".join("_" if c in '\\/:*?"<>|' else c for c in label).strip() or "未命名期次"
+
+
+# ---------------------------------------------------------------------------
+# the actions
+# ---------------------------------------------------------------------------
+
+def do_sheets(ctx: ActionContext) -> ActionResult:
+    from .sheets import run_sheets
+
+    label = current_period(ctx.store)
+    out = ctx.folder / FEEDBACK_DIR / _safe(label)
+    # In Excel, no process pool inside the RunPython process.
+    result = run_sheets(ctx.store, label, out, workers=1 if ctx.in_excel else None,
+                        progress=ctx.progress("生成反馈表"))
+    return ActionResult("生成反馈表", result.summary_lines(), [out], failed=bool(result.failed))
+
+
+def _mail(ctx: ActionContext, remind: bool) -> ActionResult:
+    from .mail import FIRST, REMIND, run_mail, send_log_path
+    from .master import load_master
+
+    label = current_period(ctx.store)
+    master = load_master(ctx.store)
+    outbox = ctx.folder / OUTBOX_DIR / _safe(label)
+    made = ctx.folder / FEEDBACK_DIR / _safe(label)  # attach what 生成反馈表 wrote, when it did
+    send = False
+    if str(master.settings.get("smtp_host") or "").strip():
+        what = "催报邮件" if remind else "督办邮件"
+        send = ctx.confirm(f"“设置”表已填写 SMTP 服务器。现在就发送{label}的{what}吗？\n"
+                           f"选“否”只在“{OUTBOX_DIR}”文件夹生成邮件文件（.eml），不发送。")
+    result = run_mail(master, label, outbox, kind=REMIND if remind else FIRST, send=send,
+                      sheets_dir=made if made.is_dir() else None,
+                      log_path=send_log_path(ctx.master_path) if send and ctx.master_path else None,
+                      progress=ctx.progress("发送邮件"))
+    return ActionResult("催报" if remind else "生成邮件", result.summary_lines(), [outbox],
+                        failed=bool(result.failed), saved_master=False)
+
+
+def do_mail(ctx: ActionContext) -> ActionResult:
+    return _mail(ctx, remind=False)
+
+
+def do_remind(ctx: ActionContext) -> ActionResult:
+    return _mail(ctx, remind=True)
+
+
+def do_collect(ctx: ActionContext) -> ActionResult:
+    from .collect import consolidate, read_returns, write_archive
+    from .intake import discover
+    from .master import load_master, save_master
+
+    inbox = ctx.folder / INBOX_DIR
+    if not inbox.is_dir():
+        inbox.mkdir(parents=True, exist_ok=True)
+        return ActionResult("汇总反馈", [
+            f"已在主表旁新建“{INBOX_DIR}”文件夹：{inbox}",
+            "请把各单位报回的反馈表（或保存的邮件 .eml/.msg、压缩包 .zip）放进去，再点击“汇总反馈”。"],
+            [inbox], saved_master=False)
+    # The store-level body of duban.collect.collect (which opens the file itself).
+    master = load_master(ctx.store)
+    label = master.period(current_period(ctx.store, required=False)).label
+    result = consolidate(master, read_returns(discover([inbox]), master, ctx.progress("读取反馈表")), label)
+    result.master = ctx.master_path
+    new_logs = [o for o in result.outcomes if o.log is not None]
+    if new_logs:
+        write_archive(ctx.folder, result)
+    if new_logs or result.changed:
+        save_master(ctx.store, master, parts=("indicators", "tasks", "log"), periods=[label])
+        result.saved = True
+    return ActionResult("汇总反馈", result.summary_lines(), [inbox])
+
+
+def do_status(ctx: ActionContext) -> ActionResult:
+    from .status import run_status
+
+    result = run_status(ctx.store, current_period(ctx.store, required=False), progress=ctx.progress("研判中"))
+    return ActionResult("研判状态", result.summary_lines())
+
+
+def do_report(ctx: ActionContext) -> ActionResult:
+    from .dashboard import refresh_dashboard
+    from .master import load_master
+    from .report import write_report
+
+    master = load_master(ctx.store)
+    label = master.period(current_period(ctx.store, required=False)).label
+    folder = ctx.folder / REPORT_DIR
+    stem = f"{master.year}年{_safe(label)}"
+    result = write_report(master, folder / f"{stem}推进情况报告.docx", label, xlsx=folder / f"{stem}附件.xlsx")
+    refresh_dashboard(ctx.store, master, label)
+    return ActionResult("生成报告", result.summary_lines(), [p for p in (result.docx, result.xlsx) if p])
+
+
+ACTIONS: dict[str, Action] = {a.name: a for a in (
+    Action("sheets", "生成反馈表", "DubanSheets", do_sheets),
+    Action("mail", "生成邮件", "DubanMail", do_mail),
+    Action("collect", "汇总反馈", "DubanCollect", do_collect),
+    Action("status", "研判状态", "DubanStatus", do_status),
+    Action("report", "生成报告", "DubanReport", do_report),
+    Action("remind", "催报", "DubanRemind", do_remind),
+)}
+
+
+def get_action(name: str) -> Action:
+    try:
+        return ACTIONS[name]
+    except KeyError:
+        known = "、".join(ACTIONS) + "、upgrade"
+        raise ActionError(f"没有按钮“{name}”。可用的按钮：{known}") from None
+
+
+# ---------------------------------------------------------------------------
+# running
+# ---------------------------------------------------------------------------
+
+def log_summary(folder: Path, result: ActionResult) -> Path | None:
+    """Append the full summary to 督办日志.txt beside the master (best effort)."""
+    from datetime import datetime
+
+    path = Path(folder) / "督办日志.txt"
+    try:
+        with open(path, "a", encoding="utf-8-sig" if not path.exists() else "utf-8") as f:
+            f.write(f"\n=== {datetime.now():%Y-%m-%d %H:%M:%S} {result.title} ===\n")
+            f.write("\n".join(result.lines) + "\n")
+        return path
+    except OSError:
+        return None
+
+
+def run_on_file(name: str, master: Path, *, confirm: Callable[[str], bool] | None = None,
+                progress: Callable[[str], Progress | None] | None = None) -> ActionResult:
+    """Run a button headless on a closed master file (lock, atomic save, backup)."""
+    from .store import open_store
+
+    master = Path(master)
+    if name == "upgrade":
+        from .xlsetup import upgrade_master
+
+        out = upgrade_master(master)
+        return ActionResult("升级宏主表", [f"已生成/更新宏主表：{out}"], [out])
+    action = get_action(name)
+    with open_store(master) as store:
+        ctx = ActionContext(store, master.parent, progress=progress or (lambda label: None),
+                            confirm=confirm or (lambda q: False), master_path=master)
+        result = action.run(ctx)
+    log_summary(master.parent, result)
+    return result
