@@ -409,6 +409,10 @@ def _check_rows(ret: Return, unit: str, tasks: dict[int, Task], inds: dict[int, 
             if not row.values:
                 continue
             role = _roles(unit, leads, coops, row.role)
+            if not ret.has_meta and row.role in (ff.ROLE_LEAD, ff.ROLE_COOP) and row.role != role:
+                ret.problems.append(Problem("not_assigned", f"{at}：“本单位职责”写的是“{row.role}”，但“{unit}”在主表中是该{kind}的"
+                                                            f"{role}单位，疑似复制了其他单位的反馈表，该行未采用"))
+                continue
             (ok_t if kind == "任务" else ok_i).append((item, row, role, leads, coops))
     return ok_t, ok_i
 

@@ -468,14 +468,17 @@ def _identify_without_meta(ret: Return, names: list[str], sheets, unit_names: li
                 how = "工作表名"
                 break
     if not found:
+        # Title lines only: those above the 序号 header (the 牵头单位/配合单位 columns
+        # name other units and say nothing about whose file this is).
         for n, (rows, _) in sheets.items():
-            for row in rows[:HEADER_SCAN_ROWS]:
+            h = _header_index(rows)
+            for row in rows[: h if h >= 0 else 3]:
                 for v in row:
                     t = cell_text(v)
                     if t and len(t) < 80:
                         found = find_unit_name(t, unit_names)
                         if found:
-                            how = "表内文字"
+                            how = "表格标题"
                             break
                 if found:
                     break

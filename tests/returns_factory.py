@@ -214,7 +214,9 @@ def bomb_zip(name: str = "炸弹.xlsx", size: int = 120 * 1024 * 1024) -> bytes:
     """A zip with one member of ``size`` zero bytes (compresses about 1000:1)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        with zf.open(zipfile.ZipInfo(name, date_time=(2022, 7, 1, 10, 0, 0)), "w", force_zip64=True) as f:
+        info = zipfile.ZipInfo(name, date_time=(2022, 7, 1, 10, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with zf.open(info, "w", force_zip64=True) as f:
             chunk = b"\0" * (1 << 20)
             for _ in range(size // len(chunk)):
                 f.write(chunk)
@@ -230,6 +232,19 @@ def xlsx_with_member(data: bytes, member: str, payload: bytes, *, compress: bool
             zf.writestr(info, src.read(info))
         zf.writestr(zipfile.ZipInfo(member, date_time=(2022, 7, 1, 10, 0, 0)), payload,
                     zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED)
+    return buf.getvalue()
+
+
+def replace_in_xlsx(data: bytes, old: str, new: str) -> bytes:
+    """Replace text inside every XML member (to write what openpyxl refuses, e.g. >32,767 characters)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename.endswith(".xml"):
+                body = body.replace(old.encode("utf-8"), new.encode("utf-8"))
+            zf.writestr(info, body)
     return buf.getvalue()
 
 
