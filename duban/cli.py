@@ -186,6 +186,95 @@ def collect(master, paths, period):
         click.echo(line)
 
 
+@cli.group()
+def xl():
+    """Excel 一侧：带按钮的宏主表（.xlsm）、本机设置、不开 Excel 运行按钮。
+
+    \b
+    示例：
+      duban xl upgrade 主表.xlsx             生成带按钮的 主表.xlsm（原文件不动）
+      duban xl setup 主表.xlsm               在本机配置：Excel 按钮和单元格函数调用哪个 Python
+      duban xl run status 主表.xlsm          不开 Excel，做与“研判状态”按钮相同的事
+    """
+
+
+@xl.command("upgrade")
+@click.argument("master", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="输出的 .xlsm（默认：与主表同名的 .xlsm；对 .xlsm 主表则原地重建宏，旧版本备份）")
+@friendly
+def xl_upgrade(master, out):
+    """把主表变成带按钮的宏主表（.xlsm），或按本机的 duban/xlwings 重建 .xlsm 主表的宏。
+
+    所有工作表、数据、格式、工作人员加的列都保留；“说明”表上放按钮，内置 xlwings 宏模块和单元格函数。
+
+    \b
+    示例：
+      duban xl upgrade 主表.xlsx
+      duban xl upgrade 主表.xlsx -o 2022督办主表.xlsm
+      duban xl upgrade 主表.xlsm
+    """
+    from .xlsetup import upgrade_master
+
+    path = upgrade_master(master, out)
+    click.echo(f"已生成宏主表：{path}")
+    click.echo(f"下一步：在要使用按钮的电脑上运行 duban xl setup {path.name}")
+
+
+@xl.command("setup")
+@click.argument("master", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@friendly
+def xl_setup(master):
+    """在本机配置 Excel 调用 Python：检查环境，把本机 Python 写入主表的 xlwings.conf，并说明 Excel 中要启用的选项。
+
+    不给主表时只做检查和说明。给的是 .xlsx 主表时先生成同名 .xlsm。
+
+    \b
+    示例：
+      duban xl setup
+      duban xl setup 主表.xlsm
+    """
+    from .xlsetup import run_setup
+
+    report = run_setup(master)
+    for line in report.lines():
+        click.echo(line)
+    if not report.ok:
+        sys.exit(1)
+
+
+XL_BUTTONS = ("sheets", "mail", "collect", "status", "report", "remind", "upgrade")
+
+
+@xl.command("run")
+@click.argument("button", type=click.Choice(XL_BUTTONS))
+@click.argument("master", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--send", is_flag=True, help="mail/remind：设置表已填写 SMTP 服务器时直接发送（按钮中会先询问）")
+@friendly
+def xl_run(button, master, send):
+    """不开 Excel，做与主表按钮完全相同的事（WPS 用户、没有 Excel 的电脑用它）。
+
+    \b
+    按钮：sheets 生成反馈表、mail 生成邮件、collect 汇总反馈、status 研判状态、
+          report 生成报告、remind 催报、upgrade 升级宏。
+    期次取“设置”表的当前期次；输出在主表旁：反馈表/期次/、发件箱/期次/、收件箱/、报告/。
+    运行前请先关闭主表。
+
+    \b
+    示例：
+      duban xl run sheets 主表.xlsm
+      duban xl run collect 主表.xlsm
+      duban xl run mail 主表.xlsm --send
+    """
+    from .actions import run_on_file
+
+    result = run_on_file(button, master, confirm=lambda question: send, progress=counter)
+    for line in result.lines:
+        click.echo(line)
+    if result.failed:
+        sys.exit(1)
+
+
 def main():  # console script entry point
     cli(prog_name="duban")
 
