@@ -36,6 +36,12 @@ def step_init(ctx: dict, echo) -> None:
 STEPS = [step_init]
 
 
+# Simulated returns + collect (duban.simulate): after sheets/mail, before the report.
+from .simulate import step_collect  # noqa: E402
+
+STEPS.insert(next((i for i, s in enumerate(STEPS) if s.__name__ == "step_report"), len(STEPS)), step_collect)
+
+
 def run_demo(out: Path | None = None, echo=print) -> dict:
     out = Path(out or f"duban-demo-{time.strftime('%Y%m%d-%H%M%S')}")
     out.mkdir(parents=True, exist_ok=True)

@@ -186,3 +186,43 @@ def email_with(filename: str, data: bytes, unit: str, when: datetime, settings: 
                        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename=filename)
     return bytes(msg)
 
+
+
+# ---------------------------------------------------------------------------
+# the demo step
+# ---------------------------------------------------------------------------
+
+def step_collect(ctx: dict, echo) -> None:
+    """`duban demo`: simulated returns (a few missing, one sent twice, one broken), then collect."""
+    from .collect import ACCEPTED, collect
+    from .master import load_master
+    from .store import open_store
+
+    from . import demo
+
+    period, out = ctx["period"], ctx["out"]
+    n = demo.STEPS.index(step_collect) if step_collect in demo.STEPS else 1
+    echo(f"{'①②③④⑤⑥⑦⑧⑨⑩'[min(n, 9)]} 模拟各单位报回反馈表 → 汇总进主表")
+    with open_store(ctx["master"]) as store:
+        master = load_master(store)
+        if period not in [p.label for p in master.periods] or not master.settings.get("secret"):
+            from .sheets import run_sheets  # no sheets step ran before: make the period and its workbooks
+
+            run_sheets(store, period, out / "反馈表")
+            ctx["made"].append(("反馈表", out / "反馈表"))
+            master = load_master(store)
+    inbox = out / "收件箱"
+    sim = simulate_returns(master, period, inbox)
+    echo(f"  模拟收到 {len(sim.files)} 个文件（其中 {len(sim.emailed)} 封邮件 .eml）："
+         f"未报送 {'、'.join(sim.silent)}；报了两次 {'、'.join(sim.resubmitted)}；文件损坏 {'、'.join(sim.broken)}")
+    result = collect(ctx["master"], [inbox], period)
+    lines = result.summary_lines()
+    # the demo shows every row that is not a plain 采用, and the outstanding list
+    body = [ln for ln in lines[1:] if not ln.lstrip().startswith(ACCEPTED)]
+    accepted = len(result.by_result(ACCEPTED))
+    echo(lines[0])
+    echo(f"  （{accepted} 个“采用”的文件从略，详见主表“报送记录”工作表；下表是其余文件）")
+    for ln in body:
+        echo(ln)
+    ctx["inbox"], ctx["collect"] = inbox, result
+    ctx["made"] += [("模拟收件箱", inbox), ("归档", out / "归档" / period)]
