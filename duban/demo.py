@@ -32,9 +32,37 @@ def step_init(ctx: dict, echo) -> None:
     ctx["made"].append(("主表", master))
 
 
-# Later steps (sheets, mail, returns, collect, status, report) append themselves here.
-STEPS = [step_init]
+def step_report(ctx: dict, echo) -> None:
+    """The period's report: .docx, annex .xlsx, and the PDF + its first page as PNG when LibreOffice is there."""
+    from .master import load_master, save_master
+    from .report import render_page_png, run_report
+    from .store import open_store
 
+    period = ctx["period"]
+    echo(f"{'①②③④⑤⑥⑦⑧⑨⑩'[min(STEPS.index(step_report), 9)]} 生成{period}督办报告 → Word、附件 Excel、PDF")
+    with open_store(ctx["master"]) as store:
+        master = load_master(store)
+        if period not in [p.label for p in master.periods]:  # no earlier step opened the period
+            master.add_period(period)
+            master.settings["current_period"] = period
+            save_master(store, master, parts=("settings",))
+            echo(f"  主表中还没有期次“{period}”，已建立；尚无进展，报告中各项列为“尚未研判”。")
+    out = ctx["out"]
+    stem = f"{master.year}年区政府工作报告重点任务{period}推进情况报告"
+    result = run_report(ctx["master"], out / f"{stem}.docx", period, xlsx=out / f"{stem}_附件.xlsx", pdf=True)
+    for line in result.summary_lines():
+        echo(line)
+    ctx["made"] += [("报告", result.docx), ("报告附件", result.xlsx)]
+    if result.pdf:
+        ctx["made"].append(("报告 PDF", result.pdf))
+        png = render_page_png(result.pdf, out / f"{stem}_第1页.png", dpi=100)
+        if png:
+            ctx["made"].append(("报告第1页", png))
+
+
+# Later steps (sheets, mail, returns, collect, status) go between step_init and step_report;
+# the report stays last.
+STEPS = [step_init, step_report]
 
 # Simulated returns + collect (duban.simulate): after sheets/mail, before the report.
 from .simulate import step_collect  # noqa: E402

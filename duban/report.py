@@ -205,7 +205,7 @@ def indicator_text(f: ReportFacts) -> str:
         else:
             names = [indicator_phrase(i, f.label) for i in items]
         lead = "分别是：" if len(items) > 1 else "即"
-        num = CIRCLED[k] if k < len(CIRCLED) else f"（{k + 1}）"
+        num = "" if len(f.indicators) == 1 else CIRCLED[k] if k < len(CIRCLED) else f"（{k + 1}）"
         pieces.append(f"{num}{head}，{lead}{'、'.join(names)}")
     ref = f"（详见附件{f.annex_no['indicators']}）" if "indicators" in f.annex_no else ""
     return f"{f.label}，" + "；".join(pieces) + f"{ref}。"
@@ -430,7 +430,11 @@ def build_report(master: Master, period: str | None = None, *, template: Path | 
 
     f = facts or report_facts(master, period)
     doc = _open_template(template)
-    add = doc.add_paragraph
+    styles = {s.name: s for s in doc.styles}
+
+    def add(text: str, style: str):
+        return doc.add_paragraph(text, style=styles[style])
+
     add(f.office, style="发文机关")
     add(title_text(f), style="Title")
     add("区政府：", style="主送机关")
