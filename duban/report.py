@@ -331,6 +331,7 @@ def _signature(doc, office: str, when: str) -> None:
         rd, ro = 2.0, 4.0 + wd - wo
     for text, right, before in ((office, ro, 2), (when, rd, 0)):
         p = doc.add_paragraph(text, style="落款")
+        p.paragraph_format.keep_with_next = bool(before)  # the office stays with the date, never alone
         if before:
             p.paragraph_format.space_before = Pt(28 * before)
         _indent(p, right=right, pt=size)

@@ -72,8 +72,8 @@ PARAGRAPH_STYLES = [
                                       "rule": "FF0000"}),
     ("主送机关", "Normal", BODY_FONT, BODY_PT, {"line": LINE_PT, "align": "left"}),
     ("附件说明", "Body Text", BODY_FONT, BODY_PT, {"line": LINE_PT, "align": "left", "before": LINE_PT,
-                                             "left_chars": 6, "hanging_chars": 4}),
-    ("落款", "Normal", BODY_FONT, BODY_PT, {"line": LINE_PT, "align": "right", "right_chars": 4}),
+                                             "left_chars": 6, "hanging_chars": 4, "keep_next": True}),
+    ("落款", "Normal", BODY_FONT, BODY_PT, {"line": LINE_PT, "align": "right", "right_chars": 4, "keep_next": True}),
     ("附件标记", "Normal", HEI_FONT, BODY_PT, {"line": LINE_PT, "align": "left"}),
     ("附件标题", "Normal", TITLE_FONT, 18, {"line": 30, "align": "center", "after": 14, "keep_next": True}),
     ("表格表头", "Normal", HEI_FONT, TABLE_HEAD_PT, {"line": 16, "align": "center", "keep_next": True}),
@@ -168,6 +168,7 @@ def define_style(doc, name, base, east, size, opt, *, overwrite: bool = True):
         "left": WD_ALIGN_PARAGRAPH.LEFT, "right": WD_ALIGN_PARAGRAPH.RIGHT,
     }[opt.get("align", "both")]
     pf.keep_with_next = opt.get("keep_next", False)
+    pf.keep_together = opt.get("keep_next", False)
     pf.widow_control = False
     ppr = style.element.get_or_add_pPr()
     chars_indent(ppr, first=opt.get("first_chars", 0), left=opt.get("left_chars", 0),
