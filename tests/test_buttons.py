@@ -310,3 +310,30 @@ def test_message_is_cut_for_a_message_box():
     msg = res.message()
     assert len(msg) < 1000 and "督办日志" in msg
     assert actions.ActionResult("x", ["一行"]).message() == "一行"
+
+
+# --------------------------------------------------------------------------
+# LibreOffice opens the master after duban wrote to it
+# --------------------------------------------------------------------------
+
+
+def test_libreoffice_opens_the_written_master_with_macros_and_buttons(master, tmp_path):
+    from test_xlsm import basic_modules, needs_lo, to_ods
+
+    if needs_lo.args[0]:
+        pytest.skip("LibreOffice (soffice) is not on PATH")
+    set_current(master)
+    buttons.sheets(str(master))
+    buttons.status(str(master))
+    outdir = tmp_path / "ods"
+    outdir.mkdir()
+    ods = to_ods(master, outdir, tmp_path)
+    found = basic_modules(ods)
+    for name in ("xlwings", "duban", "xlwings_udfs"):
+        assert name in found, sorted(found)
+    assert "Function DUBAN_STATUS(task, progress, Optional period_end)" in found["xlwings_udfs"]
+    with zipfile.ZipFile(ods) as zf:
+        content = zf.read("content.xml").decode("utf-8")
+    bound = re.findall(r"vnd\.sun\.star\.script:VBAProject\.duban\.(\w+)\?", content)
+    assert sorted(bound) == sorted(m for _, m, _ in DEFAULT_BUTTONS)
+    assert "研判理由" in content and "轨道" in content  # the data came along
