@@ -80,6 +80,7 @@ class CollectResult:
     superseded_log: int = 0  # earlier 报送记录 rows now superseded
     master: Path | None = None
     saved: bool = False
+    model: Master | None = None  # the consolidated master (for a caller that goes on, e.g. status)
 
     def by_result(self, result: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.result == result]
@@ -202,7 +203,7 @@ class Directory:
         for name, u in self.index.items():
             self.names[normalize_parens(name)] = u.name
             self.names[name] = u.name
-        self.known = set(self.units) | set(self.names)
+        self.known = set(self.units) | set(self.names) | set(self.names.values())
 
     def canonical(self, name: str) -> str:
         name = name.strip()
@@ -311,8 +312,13 @@ def consolidate(master: Master, returns: Iterable[Return], period: str | None = 
             valid.setdefault(unit, []).append((ret, rows_t, rows_i))
 
     before = _snapshot(master, label)
+    outcome_of = {id(o.ret): o for o in result.outcomes}
+    adopted: dict[str, list[LogRow]] = {}
+    for r in master.log:
+        if r.period == label and r.result == ACCEPTED:
+            adopted.setdefault(r.unit, []).append(r)
     for unit, items in valid.items():
-        _apply_unit(master, label, unit, items, result, d)
+        _apply_unit(label, unit, items, result, d, outcome_of, adopted.get(unit, []))
     result.changed = _count_changes(before, _snapshot(master, label))
 
     for out in pending:
@@ -417,23 +423,21 @@ def _check_rows(ret: Return, unit: str, tasks: dict[int, Task], inds: dict[int, 
     return ok_t, ok_i
 
 
-def _log_key(master: Master, label: str, unit: str) -> tuple[tuple, list[LogRow]]:
-    rows = [r for r in master.log if r.period == label and r.unit == unit and r.result == ACCEPTED]
+def _adopted_key(rows: list[LogRow]) -> tuple:
     best = (datetime.min, -1)
     for r in rows:
-        t = _parse_time(r.received) or datetime.min
-        best = max(best, (t, -1))
-    return best, rows
+        best = max(best, (_parse_time(r.received) or datetime.min, -1))
+    return best
 
 
-def _apply_unit(master: Master, label: str, unit: str, items, result: CollectResult, d: Directory) -> None:
+def _apply_unit(label: str, unit: str, items, result: CollectResult, d: Directory,
+                outcome_of: dict, old_rows: list[LogRow]) -> None:
     """Apply one unit's valid returns oldest first; a return older than the adopted one only fills blanks."""
     items = sorted(items, key=lambda x: _sort_key(x[0]))
-    adopted_key, old_rows = _log_key(master, label, unit)
+    adopted_key = _adopted_key(old_rows)
     newest = items[-1][0]
     newest_key = _sort_key(newest)
     newest_wins = newest_key > adopted_key
-    outcome_of = {id(o.ret): o for o in result.outcomes}
     for ret, rows_t, rows_i in items:
         key = _sort_key(ret)
         fill_only = key < adopted_key
@@ -462,7 +466,9 @@ def _apply_row(item, row, role: str, leads: list[str], coops: list[str], unit: s
                ret: Return, fill_only: bool, d: Directory) -> bool:
     """Merge one row into the item's entry; True when it changed or confirmed something."""
     e = item.entry(label)
-    known = d.known | set(leads) | set(coops) | {unit}
+    known = d.known
+    if unit not in known:
+        known.add(unit)
     touched: list[str] = []
     replaced_all = True
     if role == ff.ROLE_LEAD:
@@ -571,7 +577,7 @@ def collect(master_path: Path, paths: Iterable[Path], period: str | None = None,
         inputs = discover(paths)
         returns = read_returns(inputs, master, progress)
         result = consolidate(master, returns, label)
-        result.master = master_path
+        result.master, result.model = master_path, master
         new_logs = [o for o in result.outcomes if o.log is not None]
         if archive and new_logs:
             write_archive(master_path.parent, result)

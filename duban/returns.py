@@ -23,6 +23,7 @@ from .model import clean_text, normalize_parens
 
 EXCEL_CELL_LIMIT = 32_767
 MAX_WORKBOOK_UNCOMPRESSED = 100 * 1024 * 1024
+DEFLATE_MAX_RATIO = 1032  # the most one deflated byte can expand to
 HEADER_SCAN_ROWS = 12
 FORMULA_START = ("=", "+", "-", "@")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -165,10 +166,14 @@ def check_bytes(inp: Input) -> tuple[Problem | None, list[Problem], str]:
         if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
             return Problem("not_workbook", f"{where} 是压缩文件但不是 Excel 工作簿（缺少 xl/workbook.xml），"
                                            "请提供 .xlsx 反馈表"), [], ""
-        # Expand every member with a cap: a lying header cannot blow up the reader,
-        # and a truncated or damaged member (bad CRC) is caught here.
+        # Deflate expands at most ~1032:1, so a small file cannot hold a bomb whatever its
+        # headers claim. Otherwise expand every member with a cap: a lying header cannot
+        # blow up the reader, and a damaged member (bad CRC) is caught here.
+        infos = zf.infolist()
+        small = len(data) * DEFLATE_MAX_RATIO <= MAX_WORKBOOK_UNCOMPRESSED and all(
+            i.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for i in infos)
         budget = MAX_WORKBOOK_UNCOMPRESSED
-        for info in zf.infolist():
+        for info in ([] if small else infos):
             try:
                 budget -= len(read_member(zf, info, budget))
             except OverflowError:

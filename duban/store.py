@@ -174,11 +174,13 @@ class FileStore:
         ws = self.wb[sheet]
         s = self._cell_styles()
         text_cols = text_cols or set()
+        # Compare border ids, not Border objects: openpyxl's deep __eq__ costs seconds on 10,000 rows.
+        border_id = self.wb._borders.add(s["border"])
         for r_off, row_values in enumerate(values):
             for c_off, value in enumerate(row_values):
                 cell = ws.cell(row + r_off, col + c_off)
                 set_cell(cell, value, as_text=c_off in text_cols)
-                if wrap and cell.border != s["border"]:
+                if wrap and not (cell.has_style and cell._style.borderId == border_id):
                     # Only style cells duban has not styled before, so a colour or
                     # alignment a staff member gave a cell survives our rewrite.
                     cell.border = s["border"]
