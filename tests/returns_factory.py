@@ -254,3 +254,40 @@ def encrypted_ooxml() -> bytes:
 
     info = (4).to_bytes(2, "little") + (4).to_bytes(2, "little") + (0x40).to_bytes(4, "little") + b"<encryption/>"
     return write_compound_file({"EncryptionInfo": info, "EncryptedPackage": b"\x10" * 4096})
+
+
+def outlook_msg(attachments: list[tuple[str, bytes]], *, when: datetime = T0, subject: str = "报送进展反馈表") -> bytes:
+    """A minimal Outlook .msg (MS-OXMSG compound file) with attachments, as Outlook's “另存为” writes it."""
+    import struct
+
+    from duban.vba import write_compound_file
+
+    def utf16(s: str) -> bytes:
+        return s.encode("utf-16-le")
+
+    def fixed(tag: int, typ: int, value: bytes) -> bytes:
+        return struct.pack("<HHI", typ, tag, 6) + value.ljust(8, b"\0")
+
+    def var(tag: int, typ: int, size: int) -> bytes:
+        return struct.pack("<HHI", typ, tag, 6) + struct.pack("<II", size, 0)
+
+    ft = int((when.astimezone().replace(tzinfo=None) - when.astimezone().utcoffset() - datetime(1601, 1, 1))
+             .total_seconds() * 10**7)
+    header = b"\0" * 8 + struct.pack("<IIII", 0, 0, len(attachments), len(attachments)) + b"\0" * 8
+    tree: dict = {
+        "__substg1.0_0037001F": utf16(subject),
+        "__substg1.0_001A001F": utf16("IPM.Note"),
+        "__properties_version1.0": header + b"".join([
+            var(0x0037, 0x001F, len(utf16(subject)) + 2), var(0x001A, 0x001F, len(utf16("IPM.Note")) + 2),
+            fixed(0x0039, 0x0040, struct.pack("<Q", ft)), fixed(0x0E06, 0x0040, struct.pack("<Q", ft))]),
+        "__nameid_version1.0": {"__substg1.0_00020102": b"", "__substg1.0_00030102": b"", "__substg1.0_00040102": b""},
+    }
+    for i, (name, data) in enumerate(attachments):
+        tree[f"__attach_version1.0_#{i:08X}"] = {
+            "__properties_version1.0": b"\0" * 8 + b"".join([
+                fixed(0x3705, 0x0003, struct.pack("<I", 1)), var(0x3701, 0x0102, len(data)),
+                var(0x3707, 0x001F, len(utf16(name)) + 2)]),
+            "__substg1.0_37010102": data,
+            "__substg1.0_3707001F": utf16(name),
+        }
+    return write_compound_file(tree)

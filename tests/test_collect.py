@@ -274,3 +274,32 @@ def test_archive_keeps_email_and_every_version(master, tmp_path):
     assert len(files) == 3 and any(f.endswith(".eml") for f in files)
     shutil.rmtree(tmp_path / "归档")
     assert collect(master, [d]).counts[SKIPPED] == 2  # the log, not the archive, decides
+
+
+def test_received_time_is_the_email_date(master, tmp_path):
+    from returns_factory import outlook_msg
+
+    m = load(master)
+    d = tmp_path / "in"
+    sent = T0 + timedelta(days=3, hours=5, minutes=7)
+    write_file(d / "a.eml", eml([("区科技局.xlsx", to_bytes(return_book(m, "区科技局")))], when=sent), when=T0)
+    write_file(d / "b.msg", outlook_msg([("区教委.xlsx", to_bytes(return_book(m, "区教委")))], when=sent), when=T0)
+    collect(master, [d])
+    got = {r.unit: (r.received, r.file) for r in load(master).log}
+    assert got["区科技局"] == ("2022-07-04 15:07:00", "a.eml › 区科技局.xlsx")
+    assert got["区教委"] == ("2022-07-04 15:07:00", "b.msg › 区教委.xlsx")
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed")
+def test_old_xls_return_is_read(master, tmp_path):
+    import subprocess
+
+    m = load(master)
+    src = write_return(tmp_path / "src" / "区科技局.xlsx", m, "区科技局", tasks={1: "旧格式报来的进展"})
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / 'lo'}", "--headless", "--convert-to", "xls",
+                    "--outdir", str(tmp_path / "in"), str(src)], check=True, capture_output=True, timeout=180)
+    assert (tmp_path / "in" / "区科技局.xls").read_bytes()[:4] == b"\xd0\xcf\x11\xe0"
+    r = collect(master, [tmp_path / "in"])
+    assert r.outcomes[0].result == ACCEPTED, r.outcomes[0].reason
+    assert "旧版 .xls 文件" in r.outcomes[0].reason
+    assert entry(load(master), 1).progress == "旧格式报来的进展"

@@ -23,7 +23,7 @@ from duban.store import open_store
 from duban.vba import build_vba_project, document_module
 
 from returns_factory import (PERIOD, T0, bomb_zip, default_values, eml, encrypted_ooxml, encrypted_zip, gbk_zip,
-                             master_with_period, plain_zip, replace_in_xlsx, return_book, to_bytes, write_file, write_return,
+                             master_with_period, outlook_msg, plain_zip, replace_in_xlsx, return_book, to_bytes, write_file, write_return,
                              xlsx_with_member)
 
 T1 = T0 + timedelta(days=1)
@@ -396,6 +396,12 @@ CASES = [
     Case("eml_with_zip", f("回复.eml", lambda m: eml([("反馈.zip", gbk_zip([("区科技局反馈.xlsx", v2(m, "区科技局"))]))],
                                                     when=T1)),
          [(ACCEPTED, "采用任务 3 项")], SCIENCE_V2, 1),
+    Case("outlook_msg_with_attachment", f("回复.msg", lambda m: outlook_msg([("区科技局.xlsx", v2(m, "区科技局"))], when=T1)),
+         [(ACCEPTED, "采用任务 3 项")], SCIENCE_V2, 1),
+    Case("outlook_msg_without_attachment", f("回复.msg", lambda m: outlook_msg([], subject="见正文")),
+         [(REFUSED, "（主题“见正文”）没有 .xlsx/.xlsm 附件")]),
+    Case("outlook_msg_corrupt", f("回复.msg", lambda m: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600),
+         [(REFUSED, "无法作为 Outlook 邮件读取")]),
     Case("gbk_zip", f("打包.zip", lambda m: gbk_zip([("2022年1-6月/区科技局进展反馈表.xlsx", v2(m, "区科技局")),
                                                    ("说明.txt", "请查收".encode("gbk"))])),
          [(ACCEPTED, "采用任务 3 项")], SCIENCE_V2, 1),
