@@ -566,24 +566,36 @@ def read_returns(inputs: list[Input], master: Master, progress: Progress | None 
 def collect(master_path: Path, paths: Iterable[Path], period: str | None = None,
             progress: Progress | None = None, *, archive: bool = True) -> CollectResult:
     """Collect the returns under ``paths`` into the master file (locked, atomic, archived)."""
-    from .master import load_master, save_master
     from .store import open_store
 
     master_path = Path(master_path)
-    paths = [Path(p) for p in paths]
     with open_store(master_path) as store:  # refuses at once when Excel has the master open
-        master = load_master(store)
-        label = master.period(period).label
-        inputs = discover(paths)
-        returns = read_returns(inputs, master, progress)
-        result = consolidate(master, returns, label)
-        result.master, result.model = master_path, master
-        new_logs = [o for o in result.outcomes if o.log is not None]
-        if archive and new_logs:
-            write_archive(master_path.parent, result)
-        if new_logs or result.changed:
-            save_master(store, master, parts=("indicators", "tasks", "log"), periods=[label])
-            result.saved = True
+        result = collect_into_store(store, master_path.parent, paths, period, progress, archive=archive)
+        result.master = master_path
+    return result
+
+
+def collect_into_store(store, folder: Path, paths: Iterable[Path], period: str | None = None,
+                       progress: Progress | None = None, *, archive: bool = True) -> CollectResult:
+    """The body of :func:`collect` on any :class:`~duban.store.Store` (a file, or the workbook open in Excel).
+
+    ``folder`` is where the master lives (the archive goes to ``folder/归档/<期次>/``).
+    The store is written once, and only when something changed; the caller commits it.
+    """
+    from .master import load_master, save_master
+
+    master = load_master(store)
+    label = master.period(period).label
+    inputs = discover([Path(p) for p in paths])
+    returns = read_returns(inputs, master, progress)
+    result = consolidate(master, returns, label)
+    result.model = master
+    new_logs = [o for o in result.outcomes if o.log is not None]
+    if archive and new_logs:
+        write_archive(Path(folder), result)
+    if new_logs or result.changed:
+        save_master(store, master, parts=("indicators", "tasks", "log"), periods=[label])
+        result.saved = True
     return result
 
 

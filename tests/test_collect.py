@@ -303,3 +303,26 @@ def test_old_xls_return_is_read(master, tmp_path):
     assert r.outcomes[0].result == ACCEPTED, r.outcomes[0].reason
     assert "旧版 .xls 文件" in r.outcomes[0].reason
     assert entry(load(master), 1).progress == "旧格式报来的进展"
+
+
+def test_collect_into_any_store(tmp_path):
+    """The store-level body runs on the in-memory store too (as it will on the workbook open in Excel)."""
+    from datetime import date
+
+    from conftest import build_small_master
+    from duban.collect import collect_into_store
+    from duban.master import new_master_store
+    from duban.model import Period
+    from duban.store import MemoryStore
+
+    m = build_small_master()
+    m.periods = [Period(PERIOD, date(2022, 6, 30))]
+    store = MemoryStore()
+    new_master_store(store, m)
+    write_return(tmp_path / "in" / "区科技局.xlsx", m, "区科技局")
+    r = collect_into_store(store, tmp_path, [tmp_path / "in"])
+    assert r.saved and r.counts[ACCEPTED] == 1
+    assert entry(load_master(store), 1).progress.startswith("区科技局任务1")
+    assert (tmp_path / r.outcomes[0].archive).exists()
+    again = collect_into_store(store, tmp_path, [tmp_path / "in"])
+    assert not again.saved and again.counts[SKIPPED] == 1
