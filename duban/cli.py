@@ -134,6 +134,82 @@ def status(master, period):
         click.echo(line)
 
 
+def _mail_command(kind: str, master: Path, period, outbox, send, sheets_dir, with_coop, template) -> None:
+    """Shared body of `duban mail` and `duban remind` (the log file sits beside the master)."""
+    from .mail import run_mail, send_log_path
+    from .master import load_master
+    from .store import open_store
+
+    with open_store(master, write=False) as store:
+        model = load_master(store)
+    result = run_mail(model, period, outbox, kind=kind, send=send, sheets_dir=sheets_dir,
+                      log_path=send_log_path(master), with_coop=with_coop, template=template,
+                      progress=counter("发送邮件"))
+    for line in result.summary_lines():
+        click.echo(line)
+    if result.failed:
+        sys.exit(1)
+
+
+def _mail_options(fn):
+    for option in reversed([
+        click.option("--send", is_flag=True, help="通过设置表中的 SMTP 服务器发送（密码取自环境变量，见设置表）"),
+        click.option("--sheets", "sheets_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="附件取自该目录中 duban sheets 已生成的反馈表（默认按主表重新生成）"),
+        click.option("--with-coop", is_flag=True, default=None, help="配合单位也发（默认看设置表）"),
+        click.option("--template", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+                     help="用自己的邮件模板（UTF-8 文本，第一行“主题：……”）"),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+@cli.command()
+@master_arg
+@click.option("--period", default=None, help="期次，如 1-6月（默认：设置表中的当前期次）")
+@click.option("--outbox", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="邮件文件（.eml）输出目录")
+@_mail_options
+@friendly
+def mail(master, period, outbox, send, sheets_dir, with_coop, template):
+    """给每个单位生成（并可发送）附有其反馈表的邮件。
+
+    不加 --send 只在 --outbox 目录生成 .eml 文件（双击即可在 Outlook/Foxmail 中打开发送）；
+    加 --send 则通过设置表中的邮件服务器发送。每个单位每期只发送一次，记录在主表旁的
+    “主表名_发送记录.csv”中；要重发某单位，删除其中该单位的行。
+
+    \b
+    示例：
+      duban mail 主表.xlsx --period 1-6月 --outbox 发件箱
+      duban mail 主表.xlsx --period 1-6月 --outbox 发件箱 --sheets 反馈表 --send
+    """
+    _mail_command("反馈表", master, period, outbox, send, sheets_dir, with_coop, template)
+
+
+@cli.command()
+@master_arg
+@click.option("--period", default=None, help="期次，如 1-6月（默认：设置表中的当前期次）")
+@click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="催报邮件（.eml）输出目录（默认：主表旁的“催报_期次_日期”）")
+@_mail_options
+@friendly
+def remind(master, period, outbox, send, sheets_dir, with_coop, template):
+    """给还没有报回反馈表的单位生成（并可发送）催报邮件，附上其反馈表。
+
+    “报送记录”中本期结果为“采用”的单位视为已报送，不再催报；同一单位每天最多催报一次。
+
+    \b
+    示例：
+      duban remind 主表.xlsx --period 1-6月
+      duban remind 主表.xlsx --period 1-6月 --send
+    """
+    import datetime
+
+    label = period or "当前期次"
+    outbox = outbox or master.with_name(f"催报_{label}_{datetime.date.today():%Y%m%d}")
+    _mail_command("催报", master, period, outbox, send, sheets_dir, with_coop, template)
+
+
 @cli.command()
 @master_arg
 @click.option("--period", required=True, help="期次，如 1-6月；主表没有该期次时新建（增加该期次的一组列）")

@@ -1,9 +1,7 @@
 """`duban sheets`: recipients, workbook contents, protection, signature, LibreOffice opens them."""
-import os
 import shutil
 import subprocess
 import uuid
-from pathlib import Path
 
 import openpyxl
 import pytest
