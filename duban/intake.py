@@ -53,6 +53,7 @@ PROBLEMS: dict[str, tuple[str, bool]] = {
     "encrypted": ("文件已加密", True),
     "old_xls": ("旧版 .xls 文件", False),
     "unsupported": ("不支持的文件类型", True),
+    "missing": ("找不到文件", True),
     "no_attachment": ("邮件没有反馈表附件", True),
     "empty_bundle": ("压缩包中没有反馈表", True),
     "too_deep": ("嵌套过深", True),
@@ -167,7 +168,7 @@ def discover(paths: Iterable[Path], progress: Callable[[int, int], None] | None 
         origin = str(path)
         if not path.exists():
             out.append(Input(path.name, origin, b"", problems=[Problem(
-                "unsupported", f"{origin} 不存在，请检查路径")]))
+                "missing", f"{origin} 不存在，请检查路径")]))
         else:
             size = path.stat().st_size
             if size > MAX_INPUT_BYTES:

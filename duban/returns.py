@@ -277,6 +277,9 @@ def parse_return(inp: Input, *, secret: str, unit_names: list[str] | None = None
         text = str(exc)
         if "password" in text.lower() or "encrypt" in text.lower():
             ret.add("encrypted", f"{inp.origin} 设置了密码（已加密），无法读取；请单位取消密码后重新发送")
+        elif "entity" in text.lower() or "doctype" in text.lower():
+            ret.add("corrupt", f"{inp.origin} 的表格 XML 含有实体定义（Excel 从不这样写，可能是恶意构造的文件），"
+                               "未展开、未读取；请让单位用 Excel 重新保存后发送")
         else:
             ret.add("corrupt", f"{inp.origin} 无法读取（{_clip(text, 60)}），文件可能已损坏，请让单位重新发送")
         return ret

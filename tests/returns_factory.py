@@ -248,6 +248,21 @@ def replace_in_xlsx(data: bytes, old: str, new: str) -> bytes:
     return buf.getvalue()
 
 
+def with_entity_bomb(data: bytes, marker: str) -> bytes:
+    """A “billion laughs” DTD in the worksheet holding ``marker``, which becomes an entity reference."""
+    dtd = ('<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+           + "".join(f'<!ENTITY {n} "{("&" + p + ";") * 10}">' for p, n in zip("abcdefgh", "bcdefghi")) + "]>")
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in src.infolist():
+            body = src.read(info)
+            if marker.encode() in body:
+                body = body.replace(b"?>", b"?>" + dtd.encode(), 1).replace(marker.encode(), b"&i;")
+            zf.writestr(info, body)
+    return buf.getvalue()
+
+
 def encrypted_ooxml() -> bytes:
     """The shape of a password-protected .xlsx: an OLE file with EncryptionInfo and EncryptedPackage."""
     from duban.vba import write_compound_file

@@ -326,3 +326,11 @@ def test_collect_into_any_store(tmp_path):
     assert (tmp_path / r.outcomes[0].archive).exists()
     again = collect_into_store(store, tmp_path, [tmp_path / "in"])
     assert not again.saved and again.counts[SKIPPED] == 1
+
+
+def test_missing_path_is_reported_and_the_batch_goes_on(master, tmp_path):
+    m = load(master)
+    write_return(tmp_path / "in" / "区科技局.xlsx", m, "区科技局")
+    r = collect(master, [tmp_path / "没有这个文件夹", tmp_path / "in"])
+    assert [o.result for o in r.outcomes] == [REFUSED, ACCEPTED]
+    assert "找不到文件" in r.outcomes[0].reason and "没有这个文件夹 不存在" in r.outcomes[0].reason

@@ -23,7 +23,7 @@ from duban.store import open_store
 from duban.vba import build_vba_project, document_module
 
 from returns_factory import (PERIOD, T0, bomb_zip, default_values, eml, encrypted_ooxml, encrypted_zip, gbk_zip,
-                             master_with_period, outlook_msg, plain_zip, replace_in_xlsx, return_book, to_bytes, write_file, write_return,
+                             master_with_period, outlook_msg, plain_zip, replace_in_xlsx, return_book, to_bytes, with_entity_bomb, write_file, write_return,
                              xlsx_with_member)
 
 T1 = T0 + timedelta(days=1)
@@ -274,6 +274,8 @@ CASES = [
     Case("encrypted_zip_bundle", f("反馈.zip", lambda m: encrypted_zip([("区科技局.xlsx", v2(m, "区科技局"))])),
          [(REFUSED, "加了密码的压缩包")]),
     Case("zip_without_workbook", f("反馈.zip", lambda m: plain_zip([("说明.docx", b"x")])), [(REFUSED, "压缩包中没有反馈表")]),
+    Case("xml_entity_bomb", f("区科技局.xlsx", lambda m: with_entity_bomb(v2(m, "区科技局", tasks={1: "MARK"}), "MARK")),
+         [(REFUSED, "含有实体定义")]),
     Case("macro_xlsm", f("区科技局.xlsm", macro_xlsm), [(ACCEPTED, "含有宏（未运行）")], SCIENCE_V2, 1),
     # -- identity and signature ---------------------------------------------------------
     Case("wrong_period", f("区科技局.xlsx", lambda m: v2(m, "区科技局", period="7-9月")), [(REFUSED, "期次不符")]),
