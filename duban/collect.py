@@ -332,7 +332,7 @@ def consolidate(master: Master, returns: Iterable[Return], period: str | None = 
             parts = [f"采用任务 {out.tasks} 项、指标 {out.indicators} 项" if out.result == ACCEPTED else out.reason]
             parts += [p.text() for p in ret.all_problems]
             out.reason = "；".join(x for x in parts if x)
-        out.archive = archive_name(label, out.unit, ret.input)
+        out.archive = archive_name(label, out.unit, ret.input) if ret.input.data else ""
         out.log = LogRow(period=label, unit=out.unit or UNKNOWN_UNIT, file=out.file, sha256=ret.input.sha256,
                          received=received_text(ret.input.received), result=out.result,
                          reason=out.reason, signature=ret.signature, archive=out.archive)
@@ -606,6 +606,8 @@ def write_archive(base: Path, result: CollectResult) -> None:
         if o.log is None:
             continue
         inp = o.ret.input
+        if not o.archive:  # nothing to keep (an empty or missing file)
+            continue
         target = base / o.archive
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists():
