@@ -270,8 +270,7 @@ def _sort_key(ret: Return) -> tuple:
     return (ret.input.received or datetime.min, ret.input.order)
 
 
-def consolidate(master: Master, returns: Iterable[Return], period: str | None = None,
-                progress: Progress | None = None) -> CollectResult:
+def consolidate(master: Master, returns: Iterable[Return], period: str | None = None) -> CollectResult:
     """Apply the returns to ``master`` for the period (in memory) and log every file."""
     label = master.period(period).label
     d = Directory(master)
@@ -335,10 +334,20 @@ def consolidate(master: Master, returns: Iterable[Return], period: str | None = 
         out.archive = archive_name(label, out.unit, ret.input) if ret.input.data else ""
         out.log = LogRow(period=label, unit=out.unit or UNKNOWN_UNIT, file=out.file, sha256=ret.input.sha256,
                          received=received_text(ret.input.received), result=out.result,
-                         reason=out.reason, signature=ret.signature, archive=out.archive)
+                         reason=clip_reason(out.reason, len(ret.all_problems)), signature=ret.signature,
+                         archive=out.archive)
         master.log.append(out.log)
     result.outstanding = outstanding_units(master, label)
     return result
+
+
+LOG_REASON_LIMIT = 4000  # a 报送记录 cell stays readable (and far below Excel's 32,767)
+
+
+def clip_reason(reason: str, problems: int) -> str:
+    if len(reason) <= LOG_REASON_LIMIT:
+        return reason
+    return reason[:LOG_REASON_LIMIT] + f"……（共 {problems} 处问题，其余见汇总时的命令行摘要）"
 
 
 ROW_CODES = {"unknown_id", "not_assigned", "task_edited", "duplicate_row", "bad_id", "row_without_id", "text_outside"}

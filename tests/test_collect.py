@@ -334,3 +334,20 @@ def test_missing_path_is_reported_and_the_batch_goes_on(master, tmp_path):
     r = collect(master, [tmp_path / "没有这个文件夹", tmp_path / "in"])
     assert [o.result for o in r.outcomes] == [REFUSED, ACCEPTED]
     assert "找不到文件" in r.outcomes[0].reason and "没有这个文件夹 不存在" in r.outcomes[0].reason
+
+
+def test_many_row_problems_keep_the_log_cell_readable(master, tmp_path):
+    from duban.collect import LOG_REASON_LIMIT
+
+    m = load(master)
+
+    def many_unknown_rows(wb):
+        ws = wb[ff.TASK_SHEET]
+        for i in range(1000, 1300):
+            ws.append([i, "", "某任务", "", "", "牵头", "进展"])
+
+    write_return(tmp_path / "in" / "区科技局.xlsx", m, "区科技局", mutate=many_unknown_rows)
+    r = collect(master, [tmp_path / "in"])
+    assert r.outcomes[0].result == ACCEPTED and r.outcomes[0].reason.count("序号不存在") == 300
+    row = load(master).log[-1]
+    assert LOG_REASON_LIMIT < len(row.reason) < LOG_REASON_LIMIT + 60 and "共 300 处问题" in row.reason
