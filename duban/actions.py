@@ -53,7 +53,7 @@ class ActionResult:
 
     def message(self, max_lines: int = 18, max_chars: int = 900) -> str:
         """A message box's worth of the summary (Excel cuts long ones)."""
-        lines = [line for line in self.lines if line.strip() or line == ""]
+        lines = [line.rstrip() for line in self.lines]
         shown = lines[:max_lines]
         text = "\n".join(shown).strip()
         if len(text) > max_chars:

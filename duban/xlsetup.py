@@ -166,9 +166,7 @@ def save_as_xlsm(src: Path, out: Path, conf: Mapping[str, Any] | None = None) ->
     merged.update(conf or {})
     try:
         atomic_save(_XlsmBuild(src, merged), out)
-    except (KeyError, ValueError, OSError) as exc:
-        if isinstance(exc, PermissionError):
-            raise
+    except (KeyError, ValueError) as exc:  # a damaged workbook, a macro a button names missing …
         raise SetupError(f"无法把 {src.name} 转换为宏主表：{exc}") from exc
     return out
 

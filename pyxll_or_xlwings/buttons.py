@@ -72,7 +72,7 @@ def upgrade(master_path: str | None = None):
         from duban.xlsetup import upgrade_master
 
         src = _book_path(book)
-        if not book.api.Saved:
+        if not getattr(book.api, "Saved", True):  # COM on Windows; unsaved edits would be missed
             raise actions.ActionError("请先保存主表（Ctrl+S），再升级宏。")
         out = upgrade_master(src, src.with_name(f"{src.stem}_新版宏.xlsm"))
         return (f"已按本机的 duban 和 xlwings 生成新版宏主表：\n{out}\n\n"

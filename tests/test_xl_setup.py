@@ -9,7 +9,6 @@ import hashlib
 import importlib.util
 import io
 import re
-import shutil
 import subprocess
 import sys
 import types
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 import xlwings
 from click.testing import CliRunner
+from test_buttons import built, master  # noqa: F401  (fixtures: a .xlsm master from the notice)
 
 import duban.xl.udfs as udfs
 from duban.cli import cli
@@ -45,20 +45,6 @@ UDFS = {"DUBAN_STATUS": ["task", "progress", "Optional period_end"],
         "DUBAN_REASON": ["task", "progress", "Optional period_end"],
         "DUBAN_TARGETS": ["task"],
         "DUBAN_INDICATOR": ["target", "progress"]}
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("setup") / "主表.xlsm"
-    init_master(sample_notice(), path)
-    return path
-
-
-@pytest.fixture
-def master(built, tmp_path) -> Path:
-    path = tmp_path / built.name
-    shutil.copy2(built, path)
-    return path
 
 
 def windows_plan(**kw):
