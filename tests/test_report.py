@@ -266,6 +266,9 @@ def test_pdf_with_libreoffice_has_title_and_lagging_list(filled, tmp_path):
     # a progress text longer than a page breaks across pages instead of being cut off
     assert "尾部标记XYZ" in text
     assert "—1—" in text  # the page number field was rendered
+    # none of the official fonts is installed here: LibreOffice substituted the CJK font there is
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    assert "WenQuanYi" in fonts or "wqy" in fonts.lower(), fonts
     png = render_page_png(pdf, tmp_path / "第1页.png")
     assert png and png.stat().st_size > 10_000
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
