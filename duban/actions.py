@@ -137,9 +137,7 @@ def do_remind(ctx: ActionContext) -> ActionResult:
 
 
 def do_collect(ctx: ActionContext) -> ActionResult:
-    from .collect import consolidate, read_returns, write_archive
-    from .intake import discover
-    from .master import load_master, save_master
+    from .collect import collect_into_store
 
     inbox = ctx.folder / INBOX_DIR
     if not inbox.is_dir():
@@ -148,17 +146,9 @@ def do_collect(ctx: ActionContext) -> ActionResult:
             f"已在主表旁新建“{INBOX_DIR}”文件夹：{inbox}",
             "请把各单位报回的反馈表（或保存的邮件 .eml/.msg、压缩包 .zip）放进去，再点击“汇总反馈”。"],
             [inbox], saved_master=False)
-    # The store-level body of duban.collect.collect (which opens the file itself).
-    master = load_master(ctx.store)
-    label = master.period(current_period(ctx.store, required=False)).label
-    result = consolidate(master, read_returns(discover([inbox]), master, ctx.progress("读取反馈表")), label)
+    result = collect_into_store(ctx.store, ctx.folder, [inbox], current_period(ctx.store, required=False),
+                                progress=ctx.progress("读取反馈表"))
     result.master = ctx.master_path
-    new_logs = [o for o in result.outcomes if o.log is not None]
-    if new_logs:
-        write_archive(ctx.folder, result)
-    if new_logs or result.changed:
-        save_master(ctx.store, master, parts=("indicators", "tasks", "log"), periods=[label])
-        result.saved = True
     return ActionResult("汇总反馈", result.summary_lines(), [inbox])
 
 
