@@ -208,7 +208,8 @@ LINE_PT = 14.5  # row height per line of 11 pt text
 
 def _text_width(text: str) -> float:
     """Width of text in Excel character units (a CJK character counts about two)."""
-    return sum(2.0 if ord(ch) > 0x2e80 else 1.05 for ch in text)
+    narrow = len(text.encode("ascii", "ignore"))
+    return 2.0 * (len(text) - narrow) + 1.05 * narrow
 
 
 def estimate_lines(text: str, width: float) -> int:

@@ -311,7 +311,8 @@ def _w(tag: str) -> str:
 def _char_width(text: str, autospace: bool = False) -> float:
     """Width in characters of the body font: CJK 1, Latin digits and letters ½
     (plus the quarter-character Word and LibreOffice put between CJK and Latin text)."""
-    width = sum(1.0 if ord(ch) > 0x2e80 else 0.5 for ch in text)
+    narrow = len(text.encode("ascii", "ignore"))
+    width = len(text) - 0.5 * narrow
     if autospace:
         width += 0.25 * sum((ord(a) > 0x2e80) != (ord(b) > 0x2e80) for a, b in zip(text, text[1:]))
     return width
@@ -431,10 +432,12 @@ def build_report(master: Master, period: str | None = None, *, template: Path | 
 
     f = facts or report_facts(master, period)
     doc = _open_template(template)
-    styles = {s.name: s for s in doc.styles}
+    style_ids = {s.name: s.style_id for s in doc.styles}
 
     def add(text: str, style: str):
-        return doc.add_paragraph(text, style=styles[style])
+        p = doc.add_paragraph(text)
+        p._p.style = style_ids[style]  # by id: python-docx's lookup by name scans every style each time
+        return p
 
     add(f.office, style="发文机关")
     add(title_text(f), style="Title")
