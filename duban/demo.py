@@ -32,6 +32,51 @@ def step_init(ctx: dict, echo) -> None:
     ctx["made"].append(("主表", master))
 
 
+DEMO_NO_EMAIL = ("区妇联", "区科协")  # left without an address to show the "no email" list
+
+
+def _circled(step) -> str:
+    return "①②③④⑤⑥⑦⑧⑨⑩"[min(STEPS.index(step), 9)]
+
+
+def step_sheets(ctx: dict, echo) -> None:
+    """Made-up addresses and office contact in the master, then one workbook per unit."""
+    from .master import load_master, save_master
+    from .sheets import run_sheets
+    from .store import open_store
+
+    echo(f"{_circled(step_sheets)} 生成各单位{ctx['period']}进展反馈表")
+    out = ctx["out"] / "反馈表"
+    with open_store(ctx["master"]) as store:
+        master = load_master(store)
+        for n, unit in enumerate(master.units, start=1):
+            if not unit.is_group and not unit.email and unit.name not in DEMO_NO_EMAIL:
+                unit.email = f"unit{n}@example.gov.cn"
+        master.settings.update(contact="督查办", contact_phone="023-65000000", contact_email="duchaban@example.gov.cn")
+        save_master(store, master, parts=("settings", "units"))
+        result = run_sheets(store, ctx["period"], out)
+    for line in result.summary_lines(max_units=5):
+        echo(line)
+    ctx["sheets"] = out
+    ctx["made"].append(("反馈表", out))
+
+
+def step_mail(ctx: dict, echo) -> None:
+    """One .eml per unit with its workbook attached, into an outbox (nothing is sent)."""
+    from .mail import run_mail
+    from .master import load_master
+    from .store import open_store
+
+    echo(f"{_circled(step_mail)} 生成通知邮件（.eml，附反馈表；演示不发送）")
+    with open_store(ctx["master"], write=False) as store:
+        master = load_master(store)
+    out = ctx["out"] / "发件箱"
+    result = run_mail(master, ctx["period"], out, sheets_dir=ctx.get("sheets"))
+    for line in result.summary_lines():
+        echo(line)
+    ctx["made"].append(("发件箱", out))
+
+
 def step_report(ctx: dict, echo) -> None:
     """The period's report: .docx, annex .xlsx, and the PDF + its first page as PNG when LibreOffice is there."""
     from .master import load_master, save_master
@@ -62,12 +107,31 @@ def step_report(ctx: dict, echo) -> None:
 
 # Later steps (sheets, mail, returns, collect, status) go between step_init and step_report;
 # the report stays last.
-STEPS = [step_init, step_report]
+STEPS = [step_init, step_sheets, step_mail, step_report]
 
 # Simulated returns + collect (duban.simulate): after sheets/mail, before the report.
 from .simulate import step_collect  # noqa: E402
 
 STEPS.insert(next((i for i, s in enumerate(STEPS) if s.__name__ == "step_report"), len(STEPS)), step_collect)
+
+
+def step_remind(ctx: dict, echo) -> None:
+    """Reminder mails (.eml) for the units whose return was not accepted by collect."""
+    from .mail import REMIND, run_mail
+    from .master import load_master
+    from .store import open_store
+
+    echo(f"{_circled(step_remind)} 生成催报邮件（.eml，只发给尚未报送的单位；演示不发送）")
+    with open_store(ctx["master"], write=False) as store:
+        master = load_master(store)
+    out = ctx["out"] / "催报邮件"
+    result = run_mail(master, ctx["period"], out, kind=REMIND, sheets_dir=ctx.get("sheets"))
+    echo(result.summary_lines()[0])
+    echo(f"  已收到反馈的 {len(result.returned)} 个单位不再催报；催报：{'、'.join(result.units) or '无'}")
+    ctx["made"].append(("催报邮件", out))
+
+
+STEPS.insert(STEPS.index(step_collect) + 1, step_remind)
 
 
 def run_demo(out: Path | None = None, echo=print) -> dict:

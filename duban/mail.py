@@ -452,6 +452,7 @@ class MailResult:
     outbox: Path
     send: bool
     written: list[Path] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)  # the units of the written mails, in order
     no_email: list[str] = field(default_factory=list)
     bad_email: list[tuple[str, str]] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)
@@ -579,6 +580,7 @@ def run_mail(master: Master, label: str | None, outbox: Path, *, kind: str = FIR
             eml = outbox / eml_name(master.year, period.label, r.name, kind, today)
             eml.write_bytes(as_bytes(msg, draft=True))
             result.written.append(eml)
+            result.units.append(r.name)
             messages.append((r, addrs, msg, path.name))
 
         # 3. sending
