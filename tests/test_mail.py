@@ -303,3 +303,30 @@ def test_send_log_open_elsewhere_stops_before_sending(master, smtp, tmp_path):
     with pytest.raises(MailError, match="另一个 duban 正在发送邮件"):
         run_mail(_load(master), "1-6月", tmp_path / "o", send=True, log_path=send_log_path(master))
     assert smtp.messages == []
+
+
+# -- the demo ------------------------------------------------------------------------
+
+def test_demo_steps_make_a_workbook_and_an_eml_for_every_recipient(tmp_path):
+    from duban import demo
+    from duban.sheets import plan_recipients
+
+    lines = []
+    ctx = {"out": tmp_path, "period": demo.DEMO_PERIOD, "made": []}
+    for step in (demo.step_init, demo.step_sheets, demo.step_mail):
+        step(ctx, lines.append)
+    m = _load(ctx["master"])
+    names = [r.name for r in plan_recipients(m).recipients]
+    assert len(names) > 40
+    books = {p.name for p in (tmp_path / "反馈表").glob("*.xlsx")}
+    assert books == {feedback_filename(2022, "1-6月", n) for n in names}
+    emls = list((tmp_path / "发件箱").glob("*.eml"))
+    assert len(emls) == len(names)
+    attached = set()
+    for eml in emls:
+        msg = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+        attached.add(_attachment(msg).get_filename())
+    assert attached == books
+    text = "\n".join(lines)
+    assert "没有邮箱的单位 2 个" in text and "区妇联、区科协" in text
+    assert m.unit_index()["区科技局"].email.endswith("@example.gov.cn")
