@@ -142,6 +142,10 @@ def _mail_command(kind: str, master: Path, period, outbox, send, sheets_dir, wit
 
     with open_store(master, write=False) as store:
         model = load_master(store)
+    if outbox is None:  # remind: beside the master, one folder per period and day
+        import datetime
+
+        outbox = master.with_name(f"催报_{model.period(period).label}_{datetime.date.today():%Y%m%d}")
     result = run_mail(model, period, outbox, kind=kind, send=send, sheets_dir=sheets_dir,
                       log_path=send_log_path(master), with_coop=with_coop, template=template,
                       progress=counter("发送邮件"))
@@ -203,10 +207,6 @@ def remind(master, period, outbox, send, sheets_dir, with_coop, template):
       duban remind 主表.xlsx --period 1-6月
       duban remind 主表.xlsx --period 1-6月 --send
     """
-    import datetime
-
-    label = period or "当前期次"
-    outbox = outbox or master.with_name(f"催报_{label}_{datetime.date.today():%Y%m%d}")
     _mail_command("催报", master, period, outbox, send, sheets_dir, with_coop, template)
 
 

@@ -466,8 +466,9 @@ class MailResult:
         what = "催报邮件" if self.kind == REMIND else "反馈表邮件"
         lines = [f"{self.period.label}{what}：已生成 {len(self.written)} 封，保存在 {self.outbox}"]
         if self.kind == REMIND:
+            lines.append(f"  需要催报的单位 {len(self.units)} 个" + ("：" + "、".join(self.units) if self.units else ""))
             lines.append(f"  已收到反馈（不再催报）的单位 {len(self.returned)} 个"
-                         + ("：" + "、".join(self.returned) if self.returned else ""))
+                         + ("：" + "、".join(self.returned) if 0 < len(self.returned) <= 10 else ""))
         if self.send:
             lines.append(f"  已发送 {len(self.sent)} 封" + (f"：{'、'.join(self.sent)}" if len(self.sent) <= 20 else ""))
             if self.skipped:

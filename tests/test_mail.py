@@ -330,3 +330,11 @@ def test_demo_steps_make_a_workbook_and_an_eml_for_every_recipient(tmp_path):
     text = "\n".join(lines)
     assert "没有邮箱的单位 2 个" in text and "区妇联、区科协" in text
     assert m.unit_index()["区科技局"].email.endswith("@example.gov.cn")
+
+
+def test_remind_without_outbox_writes_beside_the_master(master):
+    r = _mail("remind", str(master))  # the current period, set by duban sheets
+    assert r.exit_code == 0, r.output
+    (folder,) = master.parent.glob("催报_1-6月_*")
+    assert len(list(folder.glob("*.eml"))) == 4
+    assert "需要催报的单位 4 个" in r.output
