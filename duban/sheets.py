@@ -22,6 +22,7 @@ import re
 import secrets
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -426,7 +427,7 @@ def _protect(ws, password: str) -> None:
     })
 
 
-def _print_setup(ws, title: str, unit: str, columns: int) -> None:
+def _print_setup(ws, title: str, unit: str) -> None:
     ws.set_paper(9)  # A4
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
@@ -525,7 +526,7 @@ def _data_sheet(wb, f, book: FeedbackBook, name: str, columns, rows, input_keys)
                     "error_message": f"这一格最多 {limit} 字，请精简后再填写。",
                 })
     ws.freeze_panes(1, 3)
-    _print_setup(ws, book.title, book.unit, len(columns))
+    _print_setup(ws, book.title, book.unit)
     _protect(ws, book.password)
 
 
@@ -552,20 +553,21 @@ def write_books(books: list[FeedbackBook], *, workers: int | None = None,
     if workers is None:
         workers = min(os.cpu_count() or 1, 8) if total >= PARALLEL_FROM else 1
     results: list[tuple[str, str]] = []
-    if workers <= 1:
-        it: Iterable = map(_write_one, books)
-        pool = None
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        it = pool.map(_write_one, books, chunksize=max(1, total // (workers * 8)))
-    try:
-        for i, res in enumerate(it, start=1):
+
+    def collect(it: Iterable) -> None:
+        for res in it:
             results.append(res)
-            if progress and (i == total or i % 10 == 0):
-                progress(i, total)
-    finally:
-        if pool:
-            pool.shutdown()
+            done = len(results)
+            if progress and (done == total or done % 10 == 0):
+                progress(done, total)
+
+    if workers > 1:
+        try:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                collect(pool.map(_write_one, books, chunksize=max(1, total // (workers * 8))))
+        except (OSError, BrokenProcessPool):
+            pass  # no worker processes here (an embedded interpreter, say): finish in this one
+    collect(map(_write_one, books[len(results):]))
     return results
 
 

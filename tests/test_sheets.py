@@ -218,9 +218,18 @@ def test_missing_period_option_and_bad_period(small_master, tmp_path):
 @pytest.mark.skipif(not shutil.which("soffice") or not shutil.which("pdftotext"),
                     reason="needs LibreOffice and poppler-utils")
 def test_libreoffice_opens_every_kind_of_workbook(small_master_two_periods, tmp_path):
+    from duban.model import Indicator, Unit
+    from duban.master import save_master
+
+    with open_store(small_master_two_periods) as s:  # a unit that answers for an indicator only
+        m = load_master(s)
+        m.units.append(Unit("区统计局", "区级部门"))
+        m.indicators.append(Indicator(3, "城镇调查失业率控制在5.5%以内", units=["区统计局"]))
+        save_master(s, m, parts=("indicators", "units"))
     out = tmp_path / "反馈表"
     _run_sheets(small_master_two_periods, out, "--with-coop")
     kinds = {
+        "区统计局": ["城镇调查失业率控制在5.5%以内", "本单位本期没有重点任务需要反馈"],  # indicators only
         "区科技局": ["引进研发机构8家", "已引进研发机构3家"],  # lead + coop tasks, previous period
         "区教委": ["新建中小学3所", "义务教育巩固率99%以上"],  # tasks + indicators
         "凤凰镇": ["完成农村改厕800户", "农村居民人均可支配收入增长7%"],  # via a group, indicator
