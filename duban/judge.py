@@ -252,6 +252,17 @@ def parse_deadline(text: str | None, year: int) -> date | None:
     "上半年", "年底", "2022-10-31".  ``None`` for "长期"/"持续推进"/unknown."""
     if not text:
         return None
+    if isinstance(text, str) and isinstance(year, int):
+        return _parse_deadline_cached(text, year)  # a master repeats a handful of deadlines
+    return _parse_deadline(text, year)
+
+
+@lru_cache(maxsize=4096)
+def _parse_deadline_cached(text: str, year: int) -> date | None:
+    return _parse_deadline(text, year)
+
+
+def _parse_deadline(text, year: int) -> date | None:
     t = str(text).strip()
     d = _as_date(t)
     if d:
@@ -318,12 +329,16 @@ def _share_round(share: float | None) -> float | None:
 # ---------------------------------------------------------------------------
 # Text cues
 # ---------------------------------------------------------------------------
-_MEANINGFUL_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+_NOT_MEANINGFUL_RE = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
 _CLAUSE_SPLIT_RE = re.compile(r"[，,；;。！!？?\n]")
+_NEGATED_END_RE = re.compile(r"[未没]$")
+_SHARE_OF_RE = re.compile(r"的\s*\d+(?:\.\d+)?\s*[%％]")
+_DIGIT_RE = re.compile(r"\d")
 
 
 def _meaningful_len(s: str) -> int:
-    return len(_MEANINGFUL_RE.findall(s))
+    """Number of CJK characters, letters and digits in ``s``."""
+    return len(_NOT_MEANINGFUL_RE.sub("", s))
 
 
 def _clause_at(text: str, pos: int) -> str:
@@ -349,11 +364,11 @@ def _done_clauses(progress: str, R: Rules) -> list[str]:
             ce += 1
         before = progress[max(cs, a - 8):a]
         after = progress[b:ce]
-        if R.done_before_re.search(before) or re.search(r"[未没]$", before):
+        if R.done_before_re.search(before) or _NEGATED_END_RE.search(before):
             continue
         if R.done_after_re.match(after):
             continue
-        if re.search(r"的\s*\d+(?:\.\d+)?\s*[%％]", after):
+        if _SHARE_OF_RE.search(after):
             continue
         out.append(progress[cs:ce])
     return out
@@ -473,7 +488,7 @@ def judge_task(
     no_prog = R.no_progress_re.search(p)
     not_started = _not_started(p, R)
     cue = R.cues_re.search(p)
-    if (n_chars < R.min_progress_chars and not re.search(r"\d", p)
+    if (n_chars < R.min_progress_chars and not _DIGIT_RE.search(p)
             and not (done_clauses or no_prog or not_started or cue)):
         return Judgement(MANUAL, f"进展内容过短（“{stripped or p}”），无法判断", details)
 

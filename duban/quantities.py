@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field, replace
-from bisect import bisect_left
+from dataclasses import dataclass, field
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
+from operator import add
 from pathlib import Path
 
 __all__ = [
@@ -199,8 +200,21 @@ _MASK_SPECS = (
     (r"(?<!\d)\d[A-Za-z]", _ASCII_LETTER),
     (_alt(_V["ignore_phrases"]), None),
 )
-_MASK_RES = tuple((re.compile(p), needles) for p, needles in _MASK_SPECS)
-_MASK_RES_NO_QUOTES = _MASK_RES[2:]  # for subjects: keep “专精特新”企业 readable
+
+
+def _gate(needles) -> re.Pattern | None:
+    """One regex search standing for "does any needle occur in the text"."""
+    if needles is None:
+        return None
+    if needles == _ASCII_LETTER:
+        return re.compile("[A-Za-z]")
+    return re.compile(_alt(needles))
+
+
+# (pattern, gate): a pattern runs only when its gate finds one of its needles.
+_MASK_RES = tuple((re.compile(p), _gate(needles)) for p, needles in _MASK_SPECS)
+_N_QUOTE_MASKS = 2  # the first two patterns mask quotes; subjects keep “专精特新”企业 readable
+_MASK_RES_NO_QUOTES = _MASK_RES[_N_QUOTE_MASKS:]
 _MAYBE_NUMBER_RE = re.compile(r"[\d零〇一二两三四五六七八九十百千]")
 
 # Numbered parts of an answer: ① / 一是 / （一） / (1) / 1. / 1、 / 第一，
@@ -216,7 +230,7 @@ _CLAUSE_BOUND = "，,；;。！!？?\n\r：:（）()【】□"
 _SENT_BOUND = "。；;！!？?\n\r□"
 _SUBJ_BOUND = _CLAUSE_BOUND + "、"
 _SUBJ_BOUND_SET = frozenset(_SUBJ_BOUND)
-_CLAUSE_BOUND_RE = re.compile("[" + re.escape(_CLAUSE_BOUND) + "]")
+_SENT_BOUND_SET = frozenset(_SENT_BOUND)
 _SUBJ_BOUND_RE = re.compile("[" + re.escape(_SUBJ_BOUND) + "]")
 _SENT_BOUND_RE = re.compile("[" + re.escape(_SENT_BOUND) + "]")
 
@@ -254,13 +268,20 @@ _AT_MOST_PRE = ("不超过", "不高于", "控制在", "低于", "少于", "小�
 _ABOUT_PRE = ("约", "大约", "近", "接近", "将近", "预计", "大概")
 _QUAL_PRE = tuple(sorted([(w, "at_least") for w in _AT_LEAST_PRE] + [(w, "at_most") for w in _AT_MOST_PRE]
                          + [(w, "about") for w in _ABOUT_PRE], key=lambda x: len(x[0]), reverse=True))
+# The same, for look-ups by the last 3, 2, 1 characters (longest match first).
+_QUAL_PRE_MAP = dict(_QUAL_PRE)
+_QUAL_PRE_LENS = tuple(sorted({len(w) for w in _QUAL_PRE_MAP}, reverse=True))
+# first characters that can start a qualifier suffix (及以上/以上/左右/上下/以内/以下/之内/内)
+_QUAL_SUFFIX_FIRST = frozenset("及以左上之内")
 
 _BARE_OK_RE = re.compile(r"(?:及以上|以上|左右|以内|以下|余|多|\)|）)")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 _GROWTH_TAIL_RE = re.compile(r"(?:同比|环比)?(?:增长率?|增速|增幅|下降|提高|提升)$")
 _GENERIC_TAIL_RE = re.compile(r"(?:项目|工程|任务|全年|年度|总体|整体|目前|该项|本项)+$")
-_WORD_CHAR_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _STOP_CHARS = frozenset("的个和与及等各类项了在为已将并一")
+# everything _keyset drops: characters other than CJK, letters and digits, and stop characters
+_KEY_DROP_RE = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]|[" + "".join(sorted(_STOP_CHARS)) + "]")
+_PCT_KINDS = frozenset(("growth", "percent", "points", "completion_ratio"))
 
 
 # ---------------------------------------------------------------------------
@@ -362,53 +383,30 @@ def _fmt(v: float) -> str:
 # ---------------------------------------------------------------------------
 # Text helpers
 # ---------------------------------------------------------------------------
-def _mask(text: str, rxs=None) -> str:
-    """Replace dates, ordinals, slogans … by '□' (same length, spans kept)."""
-    chars = None
-    for rx, needles in _MASK_RES if rxs is None else rxs:
-        if needles is not None and not any(nd in text for nd in needles):
+def _mask_spans(text: str, rxs=_MASK_RES) -> list[tuple[int, int]]:
+    """Non-empty spans of dates, ordinals, slogans … (each pattern on the original text)."""
+    spans = []
+    for rx, gate in rxs:
+        if gate is not None and gate.search(text) is None:
             continue
         for m in rx.finditer(text):
             a, b = m.span()
-            if a == b:
-                continue
-            if chars is None:
-                chars = list(text)
-            chars[a:b] = "□" * (b - a)
-    return text if chars is None else "".join(chars)
+            if a != b:
+                spans.append((a, b))
+    return spans
 
 
-def _parts(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """Numbered part markers -> (marker spans, part ranges)."""
-    markers = [m.span() for m in _PART_RE.finditer(text)]
-    ranges = []
-    for i, (a, _b) in enumerate(markers):
-        end = markers[i + 1][0] if i + 1 < len(markers) else len(text)
-        ranges.append((a, end))
-    return markers, ranges
+def _blank(text: str, spans) -> str:
+    """``text`` with every span replaced by '□' (same length)."""
+    if not spans:
+        return text
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = "□" * (b - a)
+    return "".join(chars)
 
 
-class _Bounds:
-    """Positions of boundary characters of one text, for fast look-ups."""
-
-    __slots__ = ("pos",)
-
-    def __init__(self, text: str, bounds: re.Pattern):
-        self.pos = [m.start() for m in bounds.finditer(text)]
-
-    def back(self, pos: int, limit: int) -> int:
-        """Start of the run ending at ``pos`` (after the previous boundary)."""
-        k = bisect_left(self.pos, pos) - 1
-        start = self.pos[k] + 1 if k >= 0 else 0
-        return max(start, pos - limit, 0)
-
-    def fwd(self, pos: int, limit: int, n: int) -> int:
-        """Next boundary at or after ``pos`` (or the end / limit)."""
-        k = bisect_left(self.pos, pos)
-        end = self.pos[k] if k < len(self.pos) else n
-        return min(end, pos + limit, n)
-
-
+@lru_cache(maxsize=65536)
 def _clean_subject(s: str) -> str:
     """Strip adverbs and fillers (已/累计/确保/全年/达 …) from both ends."""
     strip_chars = " \t□“”\"'《》、"
@@ -428,9 +426,9 @@ def _clean_subject(s: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _keyset(s: str) -> tuple[frozenset, frozenset]:
-    chars = [c for c in s if c not in _STOP_CHARS and _WORD_CHAR_RE.match(c)]
-    bigrams = frozenset(a + b for a, b in zip(chars, chars[1:]))
-    return frozenset(chars), bigrams
+    """Word characters of ``s`` without stop characters, and their bigrams."""
+    kept = _KEY_DROP_RE.sub("", s)
+    return frozenset(kept), frozenset(map(add, kept, kept[1:]))
 
 
 def subject_overlap(target_subject: str, other: str) -> float:
@@ -438,6 +436,11 @@ def subject_overlap(target_subject: str, other: str) -> float:
     tc, tb = _keyset(target_subject)
     if not tc:
         return 0.0
+    return _overlap(tc, tb, other)
+
+
+def _overlap(tc: frozenset, tb: frozenset, other: str) -> float:
+    """subject_overlap for a target whose (non-empty) key sets are ``tc``, ``tb``."""
     oc, ob = _keyset(other)
     c = len(tc & oc) / len(tc)
     if not tb:
@@ -456,46 +459,45 @@ def _unit_kind(unit: str | None) -> str:
 # Core scanner
 # ---------------------------------------------------------------------------
 def _scan(text: str, role: str) -> tuple[Quantity, ...]:
+    # One pass per regex over the text; everything per number is look-ups in
+    # precomputed boundary lists (bisect) or regex calls on short slices.
     if not text or not text.strip():
         return ()
     if not _MAYBE_NUMBER_RE.search(text):
         return ()
-    masked = _mask(text)
-    markers, part_ranges = _parts(masked)
+    quote_spans = _mask_spans(text, _MASK_RES[:_N_QUOTE_MASKS])
+    other_spans = _mask_spans(text, _MASK_RES_NO_QUOTES)
+    masked = _blank(text, quote_spans + other_spans)
+    markers = [m.span() for m in _PART_RE.finditer(masked)]
+    part_starts = [a for a, _b in markers]
     if markers:
-        chars = list(masked)
-        for a, b in markers:
-            chars[a:b] = "□" * (b - a)
-        masked = "".join(chars)
+        masked = _blank(masked, markers)
     # same masking except quotes: used to read subjects
-    readable = _mask(text, _MASK_RES_NO_QUOTES) if ("“" in text or '"' in text) else masked
-    if markers and readable is not masked:
-        chars = list(readable)
-        for a, b in markers:
-            chars[a:b] = "□" * (b - a)
-        readable = "".join(chars)
+    readable = _blank(text, other_spans + markers) if quote_spans else masked
 
     raw = []
     for m in _TOKEN_RE.finditer(masked):
-        num = m.group("num")
-        unit = m.group("unit")
         start, end = m.span()
+        if start == 0:
+            # as before: the ordinal check ``before_ch in "第"`` held for the empty string,
+            # so a number opening the text is not read ("12个社区食堂" has no target)
+            continue
+        pct, neg, num, mult, num2, mult2, approx, unit = m.groups()
         # trailing whitespace captured by optional groups
         while end > start and masked[end - 1].isspace():
             end -= 1
         is_cn = not num[0].isdigit()
-        pct = bool(m.group("pct"))
         if "□" in m.group(0):
             continue
         # reject numerals glued to letters (PM2.5 handled by mask) or ordinals
-        before_ch = masked[start - 1] if start > 0 else ""
-        if before_ch in "第" or (before_ch.isascii() and before_ch.isalpha()):
+        before_ch = masked[start - 1]
+        if before_ch == "第" or (before_ch.isascii() and before_ch.isalpha()):
             continue
         if is_cn and not unit and not pct:
             continue
-        if is_cn and unit in ("批",) and num == "一":
+        if is_cn and unit == "批" and num == "一":
             continue
-        value = _num_value(num, m.group("mult"))
+        value = _num_value(num, mult)
         if value is None:
             continue
         five_g = False
@@ -504,7 +506,7 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
             if not is_cn and nxt in ("G", "g") and len(num) >= 2 and num[-1] in "45" and "." not in num:
                 # "新建5005G基站" -> 500 个 5G基站
                 num = num[:-1]
-                value = _num_value(num, m.group("mult"))
+                value = _num_value(num, mult)
                 end -= 1
                 five_g = True
             else:
@@ -513,52 +515,59 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
                 if not (rest == "" or rest[0] in _SUBJ_BOUND or rest[0].isspace()
                         or _BARE_OK_RE.match(rest)):
                     continue
-                if not _CJK_RE.match(before_ch or ""):
+                if not _CJK_RE.match(before_ch):
                     quoted = before_ch == "□" and text[start - 1] in "”\"》"
                     labelled = before_ch in "：:" and start >= 2 and _CJK_RE.match(masked[start - 2])  # 完成量：3
-                    if m.group("neg") is None and not quoted and not labelled:
+                    if neg is None and not quoted and not labelled:
                         continue
-        if m.group("neg"):
+        if neg:
             value = -value
         high = None
-        if m.group("num2"):
-            hv = _num_value(m.group("num2"), m.group("mult2"))
+        if num2:
+            hv = _num_value(num2, mult2)
             if hv is not None and hv >= value:
                 high = hv
-            elif hv is not None:
-                # "1-6" style glitch or descending: keep first number only
-                high = None
-        raw.append((start, end, m, value, high, unit, pct, five_g))
+            # else: "1-6" style glitch or descending: keep the first number only
+        raw.append((start, end, value, high, unit, pct, five_g, neg, approx))
 
     n = len(text)
-    b_clause = _Bounds(readable, _CLAUSE_BOUND_RE)
-    b_subj = _Bounds(readable, _SUBJ_BOUND_RE)
-    b_sent = _Bounds(masked, _SENT_BOUND_RE)
+    # boundary positions (sorted): subject bounds are the clause bounds plus "、"
+    subj_pos = [m.start() for m in _SUBJ_BOUND_RE.finditer(readable)]
+    clause_pos = [i for i in subj_pos if readable[i] != "、"]
+    if readable is masked:
+        sent_pos = [i for i in clause_pos if masked[i] in _SENT_BOUND_SET]
+    else:
+        sent_pos = [m.start() for m in _SENT_BOUND_RE.finditer(masked)]
+    n_subj, n_sent = len(subj_pos), len(sent_pos)
     out: list[Quantity] = []
     prev_end = 0
     next_starts = [r[0] for r in raw[1:]] + [n]
-    for idx, (start, end, m, value, high, unit, pct, five_g) in enumerate(raw):
+    for idx, (start, end, value, high, unit, pct, five_g, neg, approx) in enumerate(raw):
         qual = "exact"
         token_end = end
-        suffix = _QUAL_SUFFIX_RE.match(masked[end:end + 4])
-        if suffix:
-            w = suffix.group(0).strip()
-            if w in ("以上", "及以上"):
-                qual = "at_least"
-            elif w in ("左右", "上下"):
-                qual = "about"
-            elif w in ("以内", "以下", "之内", "内"):
-                qual = "at_most" if w != "内" else qual
-            token_end = end + len(suffix.group(0)) if w != "内" else end
-        clause_start = b_clause.back(start, 60)
+        if end < n and (masked[end] in _QUAL_SUFFIX_FIRST or masked[end].isspace()):
+            suffix = _QUAL_SUFFIX_RE.match(masked[end:end + 4])
+            if suffix:
+                w = suffix.group(0).strip()
+                if w in ("以上", "及以上"):
+                    qual = "at_least"
+                elif w in ("左右", "上下"):
+                    qual = "about"
+                elif w in ("以内", "以下", "之内", "内"):
+                    qual = "at_most" if w != "内" else qual
+                token_end = end + len(suffix.group(0)) if w != "内" else end
+        # clause: after the previous clause boundary, at most 60 characters back
+        k = bisect_left(clause_pos, start) - 1
+        clause_start = max(clause_pos[k] + 1 if k >= 0 else 0, start - 60, 0)
         pre = masked[clause_start:start]
         pre_r = pre.rstrip()
-        for w, qq in _QUAL_PRE:
-            if pre_r.endswith(w):
+        for size in _QUAL_PRE_LENS:  # longest qualifier word first
+            qq = _QUAL_PRE_MAP.get(pre_r[-size:])
+            if qq is not None:
                 if qq != "about" or qual == "exact":
                     qual = qq
                 break
-        if m.group("approx"):
+        if approx:
             qual = "at_least"
         if high is not None:
             qual = "at_least"
@@ -598,7 +607,7 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
                 if not level and near:
                     if kind == "percent":
                         kind = "growth"
-                    if kw in _DECREASE_KW and value > 0 and not m.group("neg"):
+                    if kw in _DECREASE_KW and value > 0 and not neg:
                         value = -value
                         if high is not None:
                             high = -high
@@ -610,8 +619,13 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
             verb, vstart = vm.group(0), vm.start()
 
         # subject: noun after the measure word, else the text before
-        subj_start = max(b_subj.back(start, 40), prev_end if prev_end > clause_start else 0)
-        after_end = min(b_subj.fwd(token_end, 24, n), max(next_starts[idx], token_end))
+        k = bisect_left(subj_pos, start) - 1
+        subj_start = max(subj_pos[k] + 1 if k >= 0 else 0, start - 40, 0)
+        if prev_end > clause_start and prev_end > subj_start:
+            subj_start = prev_end
+        k = bisect_left(subj_pos, token_end)
+        after_end = min(subj_pos[k] if k < n_subj else n, token_end + 24, n)
+        after_end = min(after_end, max(next_starts[idx], token_end))
         after = readable[token_end:after_end]
         cut = _AFTER_CUT_RE.search(after)
         if cut and cut.start() > 0:
@@ -626,20 +640,7 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
             if len(a) >= 2 and not _GROWTH_KW_RE.match(a):
                 subject = a
         if not subject:
-            before = readable[subj_start:start]
-            vm_last = None
-            for vm_last in _VERB_RE.finditer(before):
-                pass
-            if vm_last is not None and kind == "completion_ratio":
-                subject = _clean_subject(before[: vm_last.start()])
-            elif vm_last is not None:
-                tail = _clean_subject(before[vm_last.end():])
-                subject = tail if tail else _clean_subject(before[: vm_last.start()])
-            else:
-                subject = _clean_subject(before)
-            # the growth keyword itself is not a subject
-            subject = _GROWTH_TAIL_RE.sub("", subject)
-            subject = _clean_subject(subject)
+            subject = _subject_before(readable[subj_start:start], kind == "completion_ratio")
 
         subject = subject.replace("“", "").replace("”", "").replace('"', "")
         if kind == "completion_ratio":
@@ -660,45 +661,44 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
         if len(phrase) > 30:
             phrase = text[start:token_end]
 
-        sent_start = b_sent.back(start, 120)
-        sent_end = b_sent.fwd(token_end, 120, n)
+        # sentence: at most 120 characters either side
+        k = bisect_left(sent_pos, start) - 1
+        sent_start = max(sent_pos[k] + 1 if k >= 0 else 0, start - 120, 0)
+        k = bisect_left(sent_pos, token_end)
+        sent_end = min(sent_pos[k] if k < n_sent else n, token_end + 120, n)
         context = text[sent_start:sent_end]
-        cumulative = bool(_CUMULATIVE_RE.search(masked[clause_start:start]))
-        period_only = bool(_PERIOD_RE.search(masked[clause_start:start]))
-        part = 0
-        for i, (a, b) in enumerate(part_ranges, 1):
-            if a <= start < b:
-                part = i
-                break
-        out.append(
-            Quantity(
-                value=value,
-                unit=u,
-                kind=kind,
-                subject=subject,
-                verb=verb,
-                text=text[start:token_end].strip(),
-                span=(start, token_end),
-                qualifier=qual,
-                high=high,
-                cumulative=cumulative,
-                period_only=period_only,
-                part=part,
-                phrase=phrase,
-                context=context,
-            )
-        )
+        # percent-like quantities without a subject inherit the previous one's
+        if not subject and kind in _PCT_KINDS and out:
+            p = out[-1]
+            if p.context == context and p.subject:
+                subject = p.subject
+        out.append(Quantity(
+            value, u, kind, subject, verb, text[start:token_end].strip(), (start, token_end), qual, high,
+            _CUMULATIVE_RE.search(pre) is not None,  # cumulative
+            _PERIOD_RE.search(pre) is not None,  # period_only
+            bisect_right(part_starts, start),  # part: 1-based index of the numbered part, or 0
+            phrase, context,
+        ))
         prev_end = token_end
+    return tuple(out)
 
-    # percent-like quantities without a subject inherit the previous one's
-    fixed = []
-    for i, q in enumerate(out):
-        if not q.subject and q.kind in ("growth", "percent", "points", "completion_ratio") and fixed:
-            p = fixed[-1]
-            if p.context == q.context and p.subject:
-                q = replace(q, subject=p.subject)
-        fixed.append(q)
-    return tuple(fixed)
+
+@lru_cache(maxsize=65536)
+def _subject_before(before: str, ratio: bool) -> str:
+    """Subject read from the text before a number (when none follows the measure word)."""
+    vm_last = None
+    for vm_last in _VERB_RE.finditer(before):
+        pass
+    if vm_last is not None and ratio:
+        subject = _clean_subject(before[: vm_last.start()])
+    elif vm_last is not None:
+        tail = _clean_subject(before[vm_last.end():])
+        subject = tail if tail else _clean_subject(before[: vm_last.start()])
+    else:
+        subject = _clean_subject(before)
+    # the growth keyword itself is not a subject
+    subject = _GROWTH_TAIL_RE.sub("", subject)
+    return _clean_subject(subject)
 
 
 @lru_cache(maxsize=65536)
@@ -817,27 +817,33 @@ def match(targets: list[Target], quantities: list[Quantity], *, min_overlap: flo
     targets = list(targets)
     quantities = list(quantities)
     cands = []
+    q_keys = [(q.subject or "") + q.verb for q in quantities]
+    n_count_targets = sum(1 for o in targets if o.kind in ("count", "amount"))
+    n_rivals: dict[int, int] = {}  # quantity index -> number of targets it could report
     for ti, t in enumerate(targets):
         t_key = t.subject or t.verb
+        tc, tb = _keyset(t_key) if t_key else (None, None)
         for qi, q in enumerate(quantities):
             kb = _kind_compatible(t, q)
             if kb is None:
                 continue
-            q_key = (q.subject or "") + q.verb
-            ov = subject_overlap(t_key, q_key) if t_key else 0.0
-            cov = subject_overlap(t_key, q.context) if t_key else 0.0
+            if tc:  # same as subject_overlap(t_key, …), target key sets computed once
+                ov = _overlap(tc, tb, q_keys[qi])
+                cov = _overlap(tc, tb, q.context)
+            else:
+                ov = cov = 0.0
             if q.subject and t_key and q.kind != "completion_ratio":
                 if ov < min_overlap and cov < max(min_overlap, 0.5):
                     continue
             elif q.kind == "completion_ratio" and q.subject and t_key and ov < min_overlap:
-                rivals = [o for o in targets if o.kind in ("count", "amount")]
-                if len(rivals) > 1 and cov < max(min_overlap, 0.5):
+                if n_count_targets > 1 and cov < max(min_overlap, 0.5):
                     continue
             elif t_key and cov < min_overlap:
                 # no noun on the quantity ("已建成3个"): acceptable only if the
                 # target is the only one this quantity could report
-                rivals = [o for o in targets if _kind_compatible(o, q) is not None]
-                if len(rivals) > 1:
+                if qi not in n_rivals:
+                    n_rivals[qi] = sum(1 for o in targets if _kind_compatible(o, q) is not None)
+                if n_rivals[qi] > 1:
                     continue
             if t.unit is None and q.unit is not None and ov < min_overlap and q.kind != "completion_ratio":
                 continue
