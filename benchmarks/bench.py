@@ -190,6 +190,36 @@ def step_report(ctx) -> None:
     ctx["report_rows"] = sum(len(t.rows) for t in result.facts.tables)
 
 
+def step_status_texts(ctx) -> None:
+    """Set-up for status: the collected master's tasks with dense, realistic 进展情况 for the period
+    (200–400 characters, 10–15 numbers in numbered parts: benchmarks/progress_texts.py), as a model
+    of its own so that no other step sees these texts."""
+    from benchmarks.progress_texts import dense_progress
+
+    src, label = ctx["master"], ctx["period"]
+    rng = random.Random(ctx["args"].seed)
+    m = Master(year=src.year, settings=dict(src.settings), periods=list(src.periods))
+    for t in src.tasks:
+        c = Task(id=t.id, category=t.category, task=t.task, lead=list(t.lead), coop=list(t.coop), deadline=t.deadline)
+        e, ce = t.entry(label), c.entry(label)
+        ce.progress, ce.amount, ce.override = dense_progress(t.task, rng), e.amount, e.override
+        m.tasks.append(c)
+    for i in src.indicators:
+        c = Indicator(id=i.id, target=i.target, units=list(i.units))
+        e, ce = i.entry(label), c.entry(label)
+        ce.progress, ce.amount = e.progress, e.amount
+        m.indicators.append(c)
+    ctx["status_master"] = m
+
+
+def step_status(ctx) -> None:
+    """`duban status`'s engine on those texts: judge every task and indicator (judge_master), automatic process count."""
+    from duban.status import judge_master
+
+    result = judge_master(ctx["status_master"], ctx["period"], workers=ctx["args"].workers)
+    assert sum(result.tasks.values()) == len(ctx["status_master"].tasks)
+
+
 # -- writer comparison (--compare): the same books, one process, each library ----------
 
 def _books(ctx, out: Path):
@@ -306,6 +336,8 @@ STEPS = [
     ("returns_s", step_returns),
     ("read_calamine_s", step_read_calamine),
     ("collect_s", step_collect),
+    ("status_texts_s", step_status_texts),
+    ("status_s", step_status),
     ("report_s", step_report),
 ]
 COMPARE_STEPS = [
@@ -320,7 +352,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--units", type=int, default=1_000)
     ap.add_argument("--seed", type=int, default=2022)
     ap.add_argument("--with-coop", action="store_true", help="cooperating units get workbooks too")
-    ap.add_argument("--workers", type=int, default=None, help="processes for sheets (default: automatic)")
+    ap.add_argument("--workers", type=int, default=None, help="processes for sheets, returns and status (default: automatic)")
     ap.add_argument("--compare", action="store_true", help="also time openpyxl against XlsxWriter (single process)")
     ap.add_argument("--compare-units", type=int, default=200, help="workbooks per library in --compare")
     ap.add_argument("--keep", type=Path, default=None, help="write into this folder and keep the files")
