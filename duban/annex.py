@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple, Union
 
-from .model import Indicator, Master, Task, TASK_STATUSES
+from .model import Indicator, Master, Task
 
 LAGGING = "推进较为滞后"
 DONE = "已完成"

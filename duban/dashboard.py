@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .annex import LAGGING, DONE, UNJUDGED, group_by_status, status_of
+from .annex import DONE, LAGGING, UNJUDGED, status_of
 from .master import S_STATS
 from .model import INDICATOR_STATUSES, TASK_STATUSES, Master, Task
 from .store import SheetStyle, Store

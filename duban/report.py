@@ -130,7 +130,7 @@ def opening_text(f: ReportFacts) -> str:
     else:
         out = rt.outstanding
         parts.append(f"本期向{n}个责任单位收集进展情况，已收到{len(rt.returned)}个单位报送的材料（报送率{percent(rt.rate)}），"
-                     + (f"{_units_text(out)}尚未报送。" if len(out) <= 8 else f"{_units_text(out)}尚未报送。"))
+                     f"{_units_text(out)}尚未报送。")
     parts.append("经逐项梳理研判，现将有关情况报告如下。")
     return "".join(parts)
 

@@ -15,9 +15,9 @@ from docx.oxml.ns import qn
 
 from duban.annex import LAGGING, tidy
 from duban.cli import cli
-from duban.master import load_master, save_master
+from duban.master import save_master
 from duban.model import Master
-from duban.report import (build_report, convert_to_pdf, find_soffice, indicator_phrase, key_sentence,
+from duban.report import (build_report, find_soffice, indicator_phrase, key_sentence,
                           render_page_png, report_facts, write_report)
 from duban.store import open_store
 from report_helpers import PERIOD, filled_master
@@ -327,6 +327,10 @@ def test_returns_from_the_log(filled, tmp_path):
     m.log.append(LogRow("1-3月", "区科技局", "f.xlsx", "0" * 64, "2022-04-05 10:00:00", "采用"))
     opening = _texts(_make(m, tmp_path, "全.docx"))[3]
     assert "本期向51个责任单位收集进展情况，51个单位均已报送。" in opening
+    m.log = m.log[:10]  # many outstanding: the first eight named, then the count
+    opening = _texts(_make(m, tmp_path, "少.docx"))[3]
+    assert "已收到10个单位报送的材料（报送率19.6%）" in opening and "等41个单位尚未报送。" in opening
+    assert opening.count("、") == 7
 
 
 def test_period_not_judged_yet(filled, tmp_path):
