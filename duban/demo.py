@@ -92,6 +92,13 @@ def step_report(ctx: dict, echo) -> None:
             master.settings["current_period"] = period
             save_master(store, master, parts=("settings",))
             echo(f"  主表中还没有期次“{period}”，已建立；尚无进展，报告中各项列为“尚未研判”。")
+        elif not any(e.status for t in master.tasks if (e := t.periods.get(period))):
+            # No status step ran before: judge first (what `duban status` does), as staff would.
+            from .status import run_status
+
+            echo("  本期尚未研判，先研判各项状态（同 duban status）：")
+            for line in run_status(store, period).summary_lines():
+                echo("  " + line)
     out = ctx["out"]
     stem = f"{master.year}年区政府工作报告重点任务{period}推进情况报告"
     result = run_report(ctx["master"], out / f"{stem}.docx", period, xlsx=out / f"{stem}_附件.xlsx", pdf=True)

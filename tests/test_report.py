@@ -419,6 +419,9 @@ def test_demo_writes_the_report(tmp_path):
     assert made["报告"].exists() and made["报告附件"].exists()
     d = docx.Document(str(made["报告"]))
     assert d.paragraphs[1].text == TITLE
+    text = "".join(p.text for p in d.paragraphs)
+    assert "尚未研判" not in text  # the demo judged the period before reporting
+    assert "项任务推进较为滞后（详见附件2）" in text and len(d.tables) == 3
     if find_soffice():
         assert made["报告 PDF"].exists()
         if shutil.which("pdftoppm"):
