@@ -352,8 +352,12 @@ def _text(value) -> str:
     return _ILLEGAL.sub("", "" if value is None else str(value))
 
 
+_WIDE = re.compile("[\u2e80-\U0010ffff]")  # CJK and other double-width characters
+
+
 def _visual_width(text: str, wide: float) -> float:
-    return sum(wide if ord(ch) >= 0x2E80 else 1.0 for ch in text)
+    n_wide = len(_WIDE.findall(text))
+    return len(text) + n_wide * (wide - 1.0)
 
 
 def text_lines(text: str, width: float, wide: float = 2.1) -> int:
