@@ -262,6 +262,38 @@ def collect(master, paths, period):
         click.echo(line)
 
 
+@cli.command()
+@master_arg
+@click.option("--period", default=None, help="期次，如 1-6月（默认：设置表中的当前期次）")
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="报告文件（.docx）")
+@click.option("--xlsx", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="同时把附件表格输出为 Excel 工作簿（附件1/附件2/附件3 各一张表）")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF（未安装时会提示）")
+@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="自定义报告模板（.docx，样式名称见内置模板 report_template.docx）")
+@click.option("--date", "when", default=None, help="成文日期，如 2022-07-08（默认今天）")
+@friendly
+def report(master, period, out, xlsx, pdf, template, when):
+    """生成本期督办报告：Word 正式公文格式，附件表格可另出 Excel，并刷新主表“统计”表。
+
+    一切状态采用“人工研判”优先的结果。
+
+    \b
+    示例：
+      duban report 主表.xlsx -o 报告.docx
+      duban report 主表.xlsx --period 1-6月 -o 报告.docx --xlsx 附件.xlsx --pdf
+      duban report 主表.xlsx -o 报告.docx --template 我的模板.docx --date 2022-07-08
+    """
+    from .report import run_report
+    from .settings import parse_date
+
+    day = parse_date(when, "成文日期") if when else None
+    result = run_report(master, out, period, xlsx=xlsx, pdf=pdf, template=template, date=day)
+    for line in result.summary_lines():
+        click.echo(line)
+
+
 @cli.group()
 def xl():
     """Excel 一侧：带按钮的宏主表（.xlsm）、本机设置、不开 Excel 运行按钮。
