@@ -169,13 +169,32 @@ class FileStore:
             cell.alignment = s["center"]
         self.dirty = True
 
+    def _body_style(self):
+        """The StyleArray of a body cell (border, wrap, font), registered once per workbook.
+
+        Assigning a copy of it to ``cell._style`` costs nothing, where setting
+        ``cell.border``/``alignment``/``font`` hashes the style objects every time
+        (seconds on a 10,000-task master).
+        """
+        if getattr(self, "_body", None) is None:
+            from openpyxl.styles.cell_style import StyleArray
+
+            s = self._cell_styles()
+            body = StyleArray()
+            body.borderId = self.wb._borders.add(s["border"])
+            body.alignmentId = self.wb._alignments.add(s["wrap"])
+            body.fontId = self.wb._fonts.add(s["body_font"])
+            self._body = body
+        return self._body
+
     def write(self, sheet: str, row: int, col: int, values: list[list[Any]], *,
               text_cols: set[int] | None = None, wrap: bool = True) -> None:
+        from copy import copy
+
         ws = self.wb[sheet]
-        s = self._cell_styles()
         text_cols = text_cols or set()
-        # Compare border ids, not Border objects: openpyxl's deep __eq__ costs seconds on 10,000 rows.
-        border_id = self.wb._borders.add(s["border"])
+        body = self._body_style()
+        border_id = body.borderId
         for r_off, row_values in enumerate(values):
             for c_off, value in enumerate(row_values):
                 cell = ws.cell(row + r_off, col + c_off)
@@ -183,9 +202,7 @@ class FileStore:
                 if wrap and not (cell.has_style and cell._style.borderId == border_id):
                     # Only style cells duban has not styled before, so a colour or
                     # alignment a staff member gave a cell survives our rewrite.
-                    cell.border = s["border"]
-                    cell.alignment = s["wrap"]
-                    cell.font = s["body_font"]
+                    cell._style = copy(body)
         self.dirty = True
 
     def clear_rows(self, sheet: str, first_row: int) -> None:
@@ -244,6 +261,13 @@ def atomic_save(wb, path: Path, *, keep_backups: int = 5) -> None:
     os.close(fd)
     try:
         wb.save(tmp)
+        # mkstemp makes the file private (0600); give it the mode a normal save would
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
         if path.exists():
             bdir = path.parent / BACKUP_DIR
             bdir.mkdir(exist_ok=True)
