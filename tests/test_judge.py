@@ -200,8 +200,9 @@ def test_lag_ratio_override(rules, status):
         ("推动科学城隧道等重点项目建设", "项目尚未开工", Q1, {"未开工时序门槛": "20%"}, LAGGING),
         ("技术交易合同登记额增长15%", "同比增长13.5%", H1, {"growth_lag_points": 1}, LAGGING),
         ("技术交易合同登记额增长15%", "同比增长13.5%", H1, {"growth_lag_points": "2"}, NORMAL),
-        ("引进3支创投基金", "工作进度缓慢", H1, {"no_progress_words": "进度缓慢、暂无进展"}, LAGGING),
-        ("引进3支创投基金", "工作进度缓慢", H1, None, MANUAL),
+        ("引进3支创投基金", "工作推进迟缓", H1, {"no_progress_words": "推进迟缓、暂无进展"}, LAGGING),
+        ("引进3支创投基金", "工作推进迟缓", H1, None, MANUAL),
+        ("引进3支创投基金", "受疫情影响，项目进度滞后", H1, None, LAGGING),
     ],
 )
 def test_other_overrides(task, progress, period_end, rules, status):
@@ -336,3 +337,8 @@ def test_rules_cached_and_overridable():
     r = get_rules()
     assert get_rules(r) is r
 
+
+
+@pytest.mark.parametrize("progress", ["按计划有序推进，各项工作正常开展。", "已制定工作方案，正在按时间节点推进，无重大困难。"])
+def test_qualitative_indicator_on_course_in_plain_words(progress):
+    assert judge_indicator("空气质量完成年度目标任务", progress, period_end=H1).status == IND_ON_COURSE
