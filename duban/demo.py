@@ -79,26 +79,14 @@ def step_mail(ctx: dict, echo) -> None:
 
 def step_report(ctx: dict, echo) -> None:
     """The period's report: .docx, annex .xlsx, and the PDF + its first page as PNG when LibreOffice is there."""
-    from .master import load_master, save_master
+    from .master import load_master
     from .report import render_page_png, run_report
     from .store import open_store
 
     period = ctx["period"]
     echo(f"{'①②③④⑤⑥⑦⑧⑨⑩'[min(STEPS.index(step_report), 9)]} 生成{period}督办报告 → Word、附件 Excel、PDF")
-    with open_store(ctx["master"]) as store:
+    with open_store(ctx["master"], write=False) as store:
         master = load_master(store)
-        if period not in [p.label for p in master.periods]:  # no earlier step opened the period
-            master.add_period(period)
-            master.settings["current_period"] = period
-            save_master(store, master, parts=("settings",))
-            echo(f"  主表中还没有期次“{period}”，已建立；尚无进展，报告中各项列为“尚未研判”。")
-        elif not any(e.status for t in master.tasks if (e := t.periods.get(period))):
-            # No status step ran before: judge first (what `duban status` does), as staff would.
-            from .status import run_status
-
-            echo("  本期尚未研判，先研判各项状态（同 duban status）：")
-            for line in run_status(store, period).summary_lines():
-                echo("  " + line)
     out = ctx["out"]
     stem = f"{master.year}年区政府工作报告重点任务{period}推进情况报告"
     result = run_report(ctx["master"], out / f"{stem}.docx", period, xlsx=out / f"{stem}_附件.xlsx", pdf=True)
@@ -112,14 +100,7 @@ def step_report(ctx: dict, echo) -> None:
             ctx["made"].append(("报告第1页", png))
 
 
-# Later steps (sheets, mail, returns, collect, status) go between step_init and step_report;
-# the report stays last.
-STEPS = [step_init, step_sheets, step_mail, step_report]
-
-# Simulated returns + collect (duban.simulate): after sheets/mail, before the report.
-from .simulate import step_collect  # noqa: E402
-
-STEPS.insert(next((i for i, s in enumerate(STEPS) if s.__name__ == "step_report"), len(STEPS)), step_collect)
+from .simulate import step_collect  # noqa: E402  (simulated returns + collect)
 
 
 def step_remind(ctx: dict, echo) -> None:
@@ -138,7 +119,31 @@ def step_remind(ctx: dict, echo) -> None:
     ctx["made"].append(("催报邮件", out))
 
 
-STEPS.insert(STEPS.index(step_collect) + 1, step_remind)
+def step_status(ctx: dict, echo) -> None:
+    """The engine judges the period; one staff override shows that the override wins."""
+    from .master import load_master, save_master
+    from .status import run_status
+    from .store import open_store
+
+    period = ctx["period"]
+    echo(f"{_circled(step_status)} 研判{period}各项任务和指标的状态")
+    with open_store(ctx["master"]) as store:
+        result = run_status(store, period)
+    for line in result.summary_lines():
+        echo("  " + line)
+    with open_store(ctx["master"]) as store:
+        master = load_master(store)
+        lagging = [t for t in master.tasks if t.entry(period).status == "推进较为滞后"]
+        if lagging:
+            t = lagging[0]
+            e = t.entry(period)
+            e.override = "正常推进"
+            e.note = "演示：督查办电话核实后人工研判为正常推进（人工研判优先）"
+            save_master(store, master, parts=("tasks",), periods=[period])
+            echo(f"  演示人工研判：任务{t.id}系统研判为“推进较为滞后”，人工改为“正常推进”，报告将采用人工研判。")
+
+
+STEPS = [step_init, step_sheets, step_mail, step_collect, step_remind, step_status, step_report]
 
 
 def run_demo(out: Path | None = None, echo=print) -> dict:
