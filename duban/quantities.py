@@ -271,6 +271,7 @@ _QUAL_PRE = tuple(sorted([(w, "at_least") for w in _AT_LEAST_PRE] + [(w, "at_mos
 # The same, for look-ups by the last 3, 2, 1 characters (longest match first).
 _QUAL_PRE_MAP = dict(_QUAL_PRE)
 _QUAL_PRE_LENS = tuple(sorted({len(w) for w in _QUAL_PRE_MAP}, reverse=True))
+_QUAL_PRE_LAST = frozenset(w[-1] for w in _QUAL_PRE_MAP)
 # first characters that can start a qualifier suffix (及以上/以上/左右/上下/以内/以下/之内/内)
 _QUAL_SUFFIX_FIRST = frozenset("及以左上之内")
 
@@ -561,12 +562,13 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
         clause_start = max(clause_pos[k] + 1 if k >= 0 else 0, start - 60, 0)
         pre = masked[clause_start:start]
         pre_r = pre.rstrip()
-        for size in _QUAL_PRE_LENS:  # longest qualifier word first
-            qq = _QUAL_PRE_MAP.get(pre_r[-size:])
-            if qq is not None:
-                if qq != "about" or qual == "exact":
-                    qual = qq
-                break
+        if pre_r and pre_r[-1] in _QUAL_PRE_LAST:
+            for size in _QUAL_PRE_LENS:  # longest qualifier word first
+                qq = _QUAL_PRE_MAP.get(pre_r[-size:])
+                if qq is not None:
+                    if qq != "about" or qual == "exact":
+                        qual = qq
+                    break
         if approx:
             qual = "at_least"
         if high is not None:
