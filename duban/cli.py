@@ -77,20 +77,29 @@ def init(notice, out, force):
 
 @cli.command()
 @master_arg
-@click.option("--json", "as_json", is_flag=True, default=True, help="以 JSON 输出（默认）")
+@click.option("--json", "as_json", is_flag=True, default=True, help="以 JSON 输出到标准输出（默认）")
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="改为输出平铺的 CSV 表（每项任务每个期次一行）到该目录")
 @friendly
-def export(master, as_json):
-    """把主表的全部内容以 JSON 输出到标准输出。
+def export(master, as_json, csv_dir):
+    """把主表的全部内容以 JSON 输出到标准输出，或以 CSV 表输出到目录。
 
     \b
     示例：
       duban export 主表.xlsx --json > 主表.json
+      duban export 主表.xlsx --csv 导出
     """
     from .master import load_master
     from .store import open_store
 
     with open_store(master, write=False) as store:
         model = load_master(store)
+    if csv_dir:
+        from .flat import write_csv
+
+        for path in write_csv(model, csv_dir):
+            click.echo(f"已导出：{path}")
+        return
     click.echo(json.dumps(model.to_json(), ensure_ascii=False, indent=1))
 
 

@@ -63,3 +63,17 @@ def test_demo_runs(runner, tmp_path):
     assert r.exit_code == 0, r.output
     assert (out / "2022年督办主表.xlsx").exists()
     assert "演示完成" in r.output
+
+
+def test_export_csv(runner, tmp_path):
+    import pandas as pd
+
+    master = tmp_path / "主表.xlsx"
+    runner.invoke(cli, ["init", str(sample_notice()), "-o", str(master)])
+    r = runner.invoke(cli, ["export", str(master), "--csv", str(tmp_path / "导出")])
+    assert r.exit_code == 0, r.output
+    tasks = pd.read_csv(tmp_path / "导出" / "重点任务.csv", encoding="utf-8-sig")
+    assert len(tasks) == 131
+    assert tasks.loc[0, "牵头单位"] == "区科技局"
+    assert tasks.loc[0, "配合单位"] == "区发展改革委、区商务委（区招商中心）、区属国有重点企业"
+    assert len(pd.read_csv(tmp_path / "导出" / "预期目标.csv", encoding="utf-8-sig")) == 10
