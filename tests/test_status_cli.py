@@ -77,3 +77,34 @@ def test_setting_in_master_changes_the_judgement(master):
 def test_unknown_period(master):
     r = CliRunner().invoke(cli, ["status", str(master), "--period", "1-9月"])
     assert r.exit_code == 1 and "主表中没有期次“1-9月”" in r.output
+
+
+def test_status_on_the_demos_consolidated_master(tmp_path):
+    """The demo's path: notice → sheets → simulated returns → collect → status."""
+    from duban.collect import collect
+    from duban.sheets import run_sheets
+    from duban.simulate import simulate_returns
+
+    path = tmp_path / "主表.xlsx"
+    init_master(sample_notice(), path)
+    with open_store(path) as s:
+        run_sheets(s, "1-6月", tmp_path / "反馈表")
+    with open_store(path, write=False) as s:
+        m = load_master(s)
+    sim = simulate_returns(m, "1-6月", tmp_path / "收件箱", seed=11)
+    collect(path, [tmp_path / "收件箱"])
+    r = CliRunner().invoke(cli, ["status", str(path)])
+    assert r.exit_code == 0, r.output
+    data = _export(path)
+    entries = [t["periods"]["1-6月"] for t in data["tasks"]]
+    # every task judged with a reason; silent units' tasks are 未报送, the rest are judged from their text
+    assert all(e["status"] and e["reason"] for e in entries)
+    reported = [e for e in entries if e["progress"]]
+    assert reported and all(e["status"] != "未报送" for e in reported)
+    assert all(e["status"] == "未报送" for e in entries if not e["progress"])
+    statuses = {e["status"] for e in reported}
+    assert {"正常推进", "推进较为滞后", "已完成"} <= statuses  # the simulation mixes all three
+    silent_leads = set(sim.silent)
+    silent_tasks = [t for t in data["tasks"] if set(t["lead"]) <= silent_leads | {"工投公司"} and not t["periods"]["1-6月"]["progress"]]
+    assert all(t["periods"]["1-6月"]["status"] == "未报送" for t in silent_tasks)
+    assert all(i["periods"]["1-6月"]["status"] for i in data["indicators"])
