@@ -409,36 +409,15 @@ class SendLog:
 
 def _acquire(lock: Path, log: Path) -> None:
     """An exclusive lock file so two runs cannot send the same mails at once."""
-    for attempt in (1, 2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            os.write(fd, f"{os.getpid()}\n".encode())
-            os.close(fd)
+    from .store import try_lock
+
+    try:
+        if try_lock(lock):
             return
-        except FileExistsError:
-            if attempt == 1 and _stale(lock):
-                lock.unlink(missing_ok=True)
-                continue
-            raise MailError(f"另一个 duban 正在发送邮件（锁文件 {lock.name}）：请等它结束后再试。"
-                            f"如确认没有在发送，删除该锁文件即可。") from None
-        except OSError as exc:
-            raise MailError(f"无法在 {log.parent} 建立发送记录：{exc.strerror or exc}") from exc
-
-
-def _stale(lock: Path) -> bool:
-    try:
-        pid = int(lock.read_text().strip() or 0)
-    except (OSError, ValueError):
-        return False
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except (PermissionError, OSError):
-        return False
-    return False
+    except OSError as exc:
+        raise MailError(f"无法在 {log.parent} 建立发送记录：{exc.strerror or exc}") from exc
+    raise MailError(f"另一个 duban 正在发送邮件（锁文件 {lock.name}）：请等它结束后再试。"
+                    f"如确认没有在发送，删除该锁文件即可。")
 
 
 # ---------------------------------------------------------------------------

@@ -297,25 +297,35 @@ def master_lock(path: Path, *, wait: float = 0.0) -> Iterator[None]:
             )
     lock = path.with_name(f".{path.name}.duban.lock")
     deadline = time.monotonic() + wait
-    while True:
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            os.write(fd, f"{os.getpid()}\n".encode())
-            os.close(fd)
-            break
-        except FileExistsError:
-            if _stale(lock):
-                lock.unlink(missing_ok=True)
-                continue
-            if time.monotonic() >= deadline:
-                raise MasterLocked(
-                    f"另一个 duban 进程正在修改主表 {path.name}（锁文件 {lock.name}）。请等它结束后再试。"
-                ) from None
-            time.sleep(0.2)
+    while not try_lock(lock):
+        if time.monotonic() >= deadline:
+            raise MasterLocked(
+                f"另一个 duban 进程正在修改主表 {path.name}（锁文件 {lock.name}）。请等它结束后再试。"
+            ) from None
+        time.sleep(0.2)
     try:
         yield
     finally:
         lock.unlink(missing_ok=True)
+
+
+def try_lock(lock: Path) -> bool:
+    """Create ``lock`` exclusively with our pid (replacing a stale one); False while another process holds it.
+
+    OSError other than "exists" (no permission, read-only folder) propagates to the caller.
+    """
+    for attempt in (1, 2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            if attempt == 1 and _stale(lock):
+                lock.unlink(missing_ok=True)
+                continue
+            return False
+        os.write(fd, f"{os.getpid()}\n".encode())
+        os.close(fd)
+        return True
+    return False
 
 
 def _stale(lock: Path) -> bool:
@@ -330,7 +340,7 @@ def _stale(lock: Path) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
-    except PermissionError:
+    except OSError:
         return False
     return False
 
