@@ -127,13 +127,6 @@ def load_template(kind: str, path: Path | None = None) -> MailTemplate:
 
 def template_values(master: Master, period: Period, r: Recipient, file_name: str, today: date) -> dict:
     s = master.settings
-    items = []
-    if r.lead:
-        items.append(f"牵头任务 {len(r.lead)} 项")
-    if r.coop:
-        items.append(f"配合任务 {len(r.coop)} 项")
-    if r.indicators:
-        items.append(f"预期目标 {len(r.indicators)} 项")
     contact_bits = [x for x in (
         f"联系人：{s['contact']}" if s.get("contact") else "",
         f"电话：{s['contact_phone']}" if s.get("contact_phone") else "",
@@ -143,7 +136,7 @@ def template_values(master: Master, period: Period, r: Recipient, file_name: str
     return {
         "year": master.year, "period": period.label, "period_end": cn_date(period.end),
         "deadline": cn_date(period_deadline(master, period)), "unit": r.name,
-        "items": "，".join(items) or "无", "file_name": file_name,
+        "items": r.workload, "file_name": file_name,
         "office": str(s.get("office") or "区政府督查办"), "contact": str(s.get("contact") or ""),
         "contact_phone": str(s.get("contact_phone") or ""), "contact_email": str(s.get("contact_email") or ""),
         "contact_line": ("如有疑问，请联系督查办。" + "，".join(contact_bits) + "。") if contact_bits else "",

@@ -59,6 +59,13 @@ class Recipient:
     def email(self) -> str:
         return self.unit.email.strip() if self.unit else ""
 
+    @property
+    def workload(self) -> str:
+        """What the workbook asks of the unit, e.g. "牵头任务 4 项，预期目标 1 项"."""
+        parts = [f"{what} {len(items)} 项" for what, items in
+                 (("牵头任务", self.lead), ("配合任务", self.coop), ("预期目标", self.indicators)) if items]
+        return "，".join(parts) or "无"
+
 
 @dataclass
 class RecipientPlan:
@@ -293,13 +300,6 @@ def readme_lines(master: Master, period: Period, r: Recipient, deadline: date | 
         f"邮箱 {s['contact_email']}" if s.get("contact_email") else "",
     ) if x)
     office = str(s.get("office") or "区政府督查办")
-    parts = []
-    if r.lead:
-        parts.append(f"牵头任务 {len(r.lead)} 项")
-    if r.coop:
-        parts.append(f"配合任务 {len(r.coop)} 项")
-    if r.indicators:
-        parts.append(f"预期目标 {len(r.indicators)} 项")
     where = f"“{ff.TASK_SHEET}”" + (f"“{ff.INDICATOR_SHEET}”" if r.indicators else "")
     lines = [
         ("title", f"{master.year}年{period.label}区政府工作报告目标任务进展反馈表"),
@@ -307,7 +307,7 @@ def readme_lines(master: Master, period: Period, r: Recipient, deadline: date | 
         ("text", f"填报单位：{r.name}"),
         ("text", f"报送期次：{period.label}（进展截至 {cn_date(period.end)}）"),
         ("text", f"报送截止：请于 {cn_date(deadline)} 前报送"),
-        ("text", f"本表内容：{'，'.join(parts) or '无'}"),
+        ("text", f"本表内容：{r.workload}"),
         ("text", f"联系人：{office} {contact}".rstrip()),
         ("blank", ""),
         ("head", "怎样填写"),
