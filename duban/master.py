@@ -40,6 +40,9 @@ INDICATOR_BLOCK = [
     ("status", "系统研判"), ("reason", "研判理由"), ("override", "人工研判"),
     ("note", "备注"), ("source", "数据来源"),
 ]
+# Widths of a period block's columns when duban adds them (characters).
+BLOCK_WIDTHS = {"progress": 45, "problems": 28, "coop": 28, "reason": 32, "source": 24, "note": 16, "amount": 12}
+
 UNIT_COLS = [
     ("name", "单位名称"), ("kind", "类别"), ("aliases", "别名"), ("members", "成员单位"),
     ("contact", "联系人"), ("email", "邮箱"), ("phone", "电话"), ("note", "备注"),
@@ -279,8 +282,12 @@ def readme_lines(year: int) -> list[str]:
     ]
 
 
-def _layout_columns(store: Store, sheet: str, wanted: list[str]) -> dict[str, int]:
-    """1-based column of every wanted header; missing headers are appended after the last one."""
+def _layout_columns(store: Store, sheet: str, wanted: list[str],
+                    widths: dict[str, float] | None = None) -> dict[str, int]:
+    """1-based column of every wanted header; missing headers are appended after the last one.
+
+    ``widths`` (by header) sizes a column when duban creates it; a width staff set later is kept.
+    """
     rows = store.read(sheet)
     h = find_header(rows)
     header_row = h + 1 if h >= 0 else HEADER_ROW if sheet in (S_TASKS, S_INDICATORS) else 1
@@ -295,7 +302,7 @@ def _layout_columns(store: Store, sheet: str, wanted: list[str]) -> dict[str, in
             new.append((last, title))
     for c, title in new:
         store.write(sheet, header_row, c, [[title]], wrap=False)
-        store.style_header(sheet, header_row, c, c)
+        store.style_header(sheet, header_row, c, c, (widths or {}).get(title))
     return cols
 
 
@@ -369,7 +376,8 @@ def _base_value(item, key: str) -> Any:
 
 def _write_items(store, sheet, items, base, block, labels):
     wanted = [t for _, t in base] + [label + suffix for label in labels for _, suffix in block]
-    cols = _layout_columns(store, sheet, wanted)
+    widths = {label + suffix: BLOCK_WIDTHS.get(key, 12) for label in labels for key, suffix in block}
+    cols = _layout_columns(store, sheet, wanted, widths)
     text_cols = {cols[label + suffix] for label in labels for _, suffix in block}
     text_cols |= {cols[t] for k, t in base if k != "id"}
     records = {}

@@ -50,8 +50,9 @@ class Store(Protocol):
     def ensure_sheet(self, sheet: str, style: SheetStyle | None = None) -> bool:
         """Create the sheet if missing (styled); True when it was created."""
 
-    def style_header(self, sheet: str, row: int, first_col: int, last_col: int) -> None:
-        """Give header cells the table look (bold, fill, border, wrap)."""
+    def style_header(self, sheet: str, row: int, first_col: int, last_col: int,
+                     width: float | None = None) -> None:
+        """Give header cells the table look (bold, fill, border, wrap); ``width`` also sizes their columns."""
 
     def clear_rows(self, sheet: str, first_row: int) -> None:
         """Delete the values of every row from first_row down (used for derived sheets)."""
@@ -158,9 +159,15 @@ class FileStore:
         self.dirty = True
         return True
 
-    def style_header(self, sheet: str, row: int, first_col: int, last_col: int) -> None:
+    def style_header(self, sheet: str, row: int, first_col: int, last_col: int,
+                     width: float | None = None) -> None:
+        from openpyxl.utils import get_column_letter
+
         ws = self.wb[sheet]
         s = self._cell_styles()
+        if width:
+            for c in range(first_col, last_col + 1):
+                ws.column_dimensions[get_column_letter(c)].width = width
         for c in range(first_col, last_col + 1):
             cell = ws.cell(row, c)
             cell.font = s["header_font"]
@@ -404,7 +411,8 @@ class MemoryStore:
             self.sheets[sheet].append([style.title])
         return True
 
-    def style_header(self, sheet: str, row: int, first_col: int, last_col: int) -> None:
+    def style_header(self, sheet: str, row: int, first_col: int, last_col: int,
+                     width: float | None = None) -> None:
         for c in range(first_col, last_col + 1):
             self.styled_headers.add((sheet, row, c))
 

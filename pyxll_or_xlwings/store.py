@@ -37,7 +37,8 @@ class SheetBackend(Protocol):
 
     def add_sheet(self, sheet: str, style: SheetStyle | None) -> None: ...
 
-    def style_header(self, sheet: str, row: int, first_col: int, last_col: int) -> None: ...
+    def style_header(self, sheet: str, row: int, first_col: int, last_col: int,
+                     width: float | None = None) -> None: ...
 
     def clear_rows(self, sheet: str, first_row: int) -> None: ...
 
@@ -96,7 +97,7 @@ class BufferedStore:
         self._dirty: dict[str, dict[tuple[int, int], bool]] = {}
         self._new: dict[str, SheetStyle | None] = {}
         self._cleared: dict[str, int] = {}
-        self._headers: list[tuple[str, int, int, int]] = []
+        self._headers: list[tuple[str, int, int, int, float | None]] = []
         self.backend_reads = 0
         self.backend_writes = 0  # set_values calls of the last commit
 
@@ -157,8 +158,9 @@ class BufferedStore:
         self._orig[sheet] = [list(r) for r in rows]
         return True
 
-    def style_header(self, sheet: str, row: int, first_col: int, last_col: int) -> None:
-        self._headers.append((sheet, row, first_col, last_col))
+    def style_header(self, sheet: str, row: int, first_col: int, last_col: int,
+                     width: float | None = None) -> None:
+        self._headers.append((sheet, row, first_col, last_col, width))
 
     def clear_rows(self, sheet: str, first_row: int) -> None:
         rows = self._load(sheet)
@@ -241,7 +243,8 @@ class MemoryBackend:
         self.sheets[sheet] = [[style.title]] if style and style.title else []
         self.styles[sheet] = style
 
-    def style_header(self, sheet: str, row: int, first_col: int, last_col: int) -> None:
+    def style_header(self, sheet: str, row: int, first_col: int, last_col: int,
+                     width: float | None = None) -> None:
         self.calls.append(("style_header", sheet, row, first_col, last_col))
         self.headers.update((sheet, row, c) for c in range(first_col, last_col + 1))
 
@@ -300,11 +303,14 @@ class XlwingsBackend:
         if style.hidden:
             sh.visible = False
 
-    def style_header(self, sheet: str, row: int, first_col: int, last_col: int) -> None:
+    def style_header(self, sheet: str, row: int, first_col: int, last_col: int,
+                     width: float | None = None) -> None:
         rng = self.book.sheets[sheet].range((row, first_col), (row, last_col))
         rng.font.bold = True
         rng.color = HEADER_FILL
         rng.wrap_text = True
+        if width:
+            rng.column_width = width
 
     def clear_rows(self, sheet: str, first_row: int) -> None:
         sh = self.book.sheets[sheet]

@@ -175,3 +175,16 @@ def test_backup_kept(master_path):
         save_master(s, m)
     backups = list((master_path.parent / ".duban备份").glob("*.xlsx"))
     assert len(backups) == 1
+
+
+def test_new_period_block_is_sized_for_reading(master_path):
+    from openpyxl.utils import get_column_letter
+
+    with open_store(master_path) as s:
+        m = load_master(s)
+        m.add_period("1-6月")
+        save_master(s, m)
+    ws = openpyxl.load_workbook(master_path)[S_TASKS]
+    headers = [c.value for c in ws[2]]
+    width = lambda title: ws.column_dimensions[get_column_letter(headers.index(title) + 1)].width
+    assert width("1-6月进展情况") == 45 and width("1-6月研判理由") == 32 and width("1-6月人工研判") == 12
