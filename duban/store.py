@@ -101,16 +101,20 @@ class FileStore:
                 raise MasterError(f"无法打开主表 {self.path.name}：文件已损坏或不是 Excel 工作簿（{type(exc).__name__}）") from exc
         self.dirty = False
         self._styles: dict | None = None
+        self._read_cache: dict[str, list[list[Any]]] = {}
 
     # -- reading ---------------------------------------------------------
     def sheet_names(self) -> list[str]:
         return list(self.wb.sheetnames)
 
     def read(self, sheet: str) -> list[list[Any]]:
+        """The sheet's values; cached until the sheet is written (treat the rows as read-only)."""
         if sheet not in self.wb.sheetnames:
             return []
-        ws = self.wb[sheet]
-        return [list(r) for r in ws.iter_rows(values_only=True)]
+        rows = self._read_cache.get(sheet)
+        if rows is None:
+            rows = self._read_cache[sheet] = [list(r) for r in self.wb[sheet].iter_rows(values_only=True)]
+        return list(rows)
 
     # -- writing ---------------------------------------------------------
     def _cell_styles(self):
@@ -198,14 +202,15 @@ class FileStore:
               text_cols: set[int] | None = None, wrap: bool = True) -> None:
         from copy import copy
 
+        # text_cols needs nothing here: set_cell stores every str as a string
         ws = self.wb[sheet]
-        text_cols = text_cols or set()
+        self._read_cache.pop(sheet, None)
         body = self._body_style()
         border_id = body.borderId
         for r_off, row_values in enumerate(values):
             for c_off, value in enumerate(row_values):
                 cell = ws.cell(row + r_off, col + c_off)
-                set_cell(cell, value, as_text=c_off in text_cols)
+                set_cell(cell, value)
                 if wrap and not (cell.has_style and cell._style.borderId == border_id):
                     # Only style cells duban has not styled before, so a colour or
                     # alignment a staff member gave a cell survives our rewrite.
@@ -214,6 +219,7 @@ class FileStore:
 
     def clear_rows(self, sheet: str, first_row: int) -> None:
         ws = self.wb[sheet]
+        self._read_cache.pop(sheet, None)
         if ws.max_row >= first_row:
             ws.delete_rows(first_row, ws.max_row - first_row + 1)
         self.dirty = True
@@ -221,11 +227,13 @@ class FileStore:
     def remove_sheet(self, sheet: str) -> None:
         if sheet in self.wb.sheetnames:
             self.wb.remove(self.wb[sheet])
+            self._read_cache.pop(sheet, None)
             self.dirty = True
 
     @property
     def workbook(self):
         """The openpyxl workbook, for steps that draw charts on derived sheets."""
+        self._read_cache.clear()  # the caller may change anything
         return self.wb
 
     def commit(self) -> None:
@@ -237,16 +245,16 @@ class FileStore:
         self.dirty = False
 
 
-def set_cell(cell, value, *, as_text: bool = False) -> None:
+def set_cell(cell, value) -> None:
     """Put a value in an openpyxl cell; text that must stay text never turns into a formula."""
     from openpyxl.cell.cell import TYPE_STRING
 
     if isinstance(value, str):
-        value = strip_illegal(value)
-        if as_text or value.startswith("="):
-            cell.value = value
-            cell.data_type = TYPE_STRING  # stored as an inline/shared string, not a formula
-            return
+        # Every string is stored as a string: "=…" never becomes a formula, "#N/A" never an
+        # error value. (Set directly: openpyxl's setter would re-check and re-infer the type.)
+        cell._value = strip_illegal(value)[:32767]
+        cell.data_type = TYPE_STRING
+        return
     cell.value = value
 
 
