@@ -19,6 +19,8 @@ already in 报送记录 for the period is skipped, so running collect twice chan
 """
 from __future__ import annotations
 
+import functools
+
 import hashlib
 import re
 from collections import Counter
@@ -134,6 +136,7 @@ def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]], widths=(1
     return lines
 
 
+@functools.lru_cache(maxsize=8192)
 def short_origin(origin: str) -> str:
     """The origin without the folders of the first path: 'a.eml › 区科技局.xlsx'."""
     head, sep, rest = origin.partition(" › ")
@@ -152,6 +155,8 @@ def parse_labelled(text: str, known: set[str], single: str | None = None) -> tup
     """
     if not text:
         return "", {}
+    if "【" not in text:  # no label at all: the common case, answered without splitting lines
+        return ("", {single: text}) if single else (text, {})
     m = LABEL_RE.match(text)
     if single and not (m and m.group(1) in known):
         return "", {single: text}
@@ -533,8 +538,13 @@ def coop_text(values: dict[str, str]) -> str:
 
 def source_text(ret: Return) -> str:
     inp = ret.input
-    when = received_text(inp.received) or "无时间"
-    return f"{short_origin(inp.origin)}（{when}，{inp.sha256[:8]}）"
+    return _source_text(inp.origin, inp.received, inp.sha256)
+
+
+@functools.lru_cache(maxsize=8192)
+def _source_text(origin: str, received, sha256: str) -> str:
+    when = received_text(received) or "无时间"
+    return f"{short_origin(origin)}（{when}，{sha256[:8]}）"
 
 
 def _snapshot(master: Master, label: str) -> dict:

@@ -361,16 +361,63 @@ def _stale(lock: Path) -> bool:
 
 
 @contextmanager
-def open_store(path: Path, *, write: bool = True, create: bool = False) -> Iterator[FileStore]:
-    """Open the master file; on success commit (when writing), on error leave it untouched."""
+def open_store(path: Path, *, write: bool = True, create: bool = False) -> Iterator[FileStore | CalamineStore]:
+    """Open the master file; on success commit (when writing), on error leave it untouched.
+
+    ``write=False`` gives a :class:`CalamineStore`: reading the whole master takes a tenth
+    of openpyxl's time, and works while Excel holds the file open.
+    """
     path = Path(path)
     if not write:
-        yield FileStore(path)
+        yield CalamineStore(path)
         return
     with master_lock(path):
         store = FileStore(path, create=create)
         yield store
         store.commit()
+
+
+# ----------------------------------------------------------------------------
+# read-only implementation over python-calamine
+# ----------------------------------------------------------------------------
+
+class CalamineStore:
+    """A master read with python-calamine (Rust): the read half of the Store contract only.
+
+    ~10x faster than openpyxl on a city-scale master; for commands that only read it
+    (export, report, mail) and for reading ahead while openpyxl loads it for writing.
+    """
+
+    def __init__(self, path: Path):
+        import python_calamine as pc
+
+        self.path = Path(path)
+        if not self.path.exists():
+            raise MasterError(f"找不到主表文件：{self.path}")
+        try:
+            self._wb = pc.CalamineWorkbook.from_path(str(self.path))
+        except Exception as exc:  # CalamineError, zip errors …
+            raise MasterError(f"无法打开主表 {self.path.name}：文件已损坏或不是 Excel 工作簿（{type(exc).__name__}）") from exc
+        self._cache: dict[str, list[list[Any]]] = {}
+
+    def sheet_names(self) -> list[str]:
+        return list(self._wb.sheet_names)
+
+    def read(self, sheet: str) -> list[list[Any]]:
+        if sheet not in self._wb.sheet_names:
+            return []
+        if sheet not in self._cache:
+            rows = self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            self._cache[sheet] = [[None if v == "" else v for v in row] for row in rows]
+        return list(self._cache[sheet])
+
+    def _read_only(self, *args, **kwargs):
+        raise MasterError("内部错误：只读方式打开的主表不能写入")
+
+    write = ensure_sheet = style_header = clear_rows = _read_only
+
+    def commit(self) -> None:
+        pass
 
 
 # ----------------------------------------------------------------------------

@@ -82,3 +82,27 @@ def test_master_round_trip_through_any_store(store, tmp_path):
     save_master(store, m2, parts=("tasks",), periods=["1-6月"])
     store = _reopen(store, tmp_path)
     assert load_master(store).tasks[5].entry("1-6月").effective_status == "推进较为滞后"
+
+
+def test_calamine_store_reads_the_same_master(tmp_path):
+    """The read-only CalamineStore (open_store(write=False)) gives exactly FileStore's model."""
+    from duban.store import CalamineStore, open_store
+
+    n = read_notice(sample_notice())
+    m = Master(year=2022)
+    m.indicators, m.tasks, m.units = n.indicators, n.tasks, directory_for(n)
+    m.add_period("1-6月")
+    m.periods[0].deadline = m.periods[0].end
+    m.tasks[0].entry("1-6月").progress = "=HYPERLINK(1)\n完成 5 家"
+    m.tasks[1].entry("1-6月").amount = "12"
+    m.indicators[0].entry("1-6月").amount = "-3.5"
+    fs = FileStore(tmp_path / "主表.xlsx", create=True)
+    new_master_store(fs, m)
+    fs.commit()
+    via_openpyxl = load_master(FileStore(tmp_path / "主表.xlsx")).to_json()
+    via_calamine = load_master(CalamineStore(tmp_path / "主表.xlsx")).to_json()
+    assert via_calamine == via_openpyxl == m.to_json()
+    with open_store(tmp_path / "主表.xlsx", write=False) as s:
+        assert isinstance(s, CalamineStore)
+        with pytest.raises(Exception, match="只读"):
+            s.write("重点任务", 1, 1, [["x"]])
