@@ -20,6 +20,7 @@ already in 报送记录 for the period is skipped, so running collect twice chan
 from __future__ import annotations
 
 import functools
+import logging
 
 import hashlib
 import re
@@ -45,6 +46,9 @@ LABEL_RE = re.compile(r"^【([^【】\n]{1,60})】")
 PERIOD_IN_NAME_RE = re.compile(r"(\d{1,2}-\d{1,2}月|全年|上半年|第?[一二三四1-4]季度)")
 
 Progress = Callable[[int, int], None]
+
+
+log = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------------------
@@ -582,31 +586,74 @@ def read_returns(inputs: list[Input], master: Master, progress: Progress | None 
     return out
 
 
+# From this many inputs on, the returns are parsed in a worker process while openpyxl
+# loads the master (the two slowest parts of a city-scale collect); below it a worker
+# costs more than it saves.
+PARALLEL_READ_MIN = 200
+
+
+def _read_ahead(master_path: Path, inputs: list[Input]) -> list[Return]:
+    """Worker: parse the returns against the master as python-calamine reads it (same model)."""
+    from .master import load_master
+    from .store import CalamineStore
+
+    return read_returns(inputs, load_master(CalamineStore(master_path)))
+
+
 def collect(master_path: Path, paths: Iterable[Path], period: str | None = None,
             progress: Progress | None = None, *, archive: bool = True) -> CollectResult:
     """Collect the returns under ``paths`` into the master file (locked, atomic, archived)."""
-    from .store import open_store
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .store import FileStore, master_lock
 
     master_path = Path(master_path)
-    with open_store(master_path) as store:  # refuses at once when Excel has the master open
-        result = collect_into_store(store, master_path.parent, paths, period, progress, archive=archive)
-        result.master = master_path
+    with master_lock(master_path):  # refuses at once when Excel has the master open
+        inputs = discover([Path(p) for p in paths])
+        pool = ahead = None
+        if len(inputs) >= PARALLEL_READ_MIN:
+            try:
+                pool = ProcessPoolExecutor(max_workers=1)
+                ahead = pool.submit(_read_ahead, master_path, inputs)
+            except Exception as exc:  # no worker processes here: read in this process
+                log.warning("reading returns in this process: %s", exc)
+        try:
+            store = FileStore(master_path)
+            returns = None
+            if ahead is not None:
+                try:
+                    returns = ahead.result()
+                    if progress:
+                        progress(len(inputs), len(inputs))
+                except Exception as exc:
+                    log.warning("worker failed, reading returns in this process: %s", exc)
+            result = collect_into_store(store, master_path.parent, paths, period, progress,
+                                        archive=archive, inputs=inputs, returns=returns)
+            store.commit()
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+    result.master = master_path
     return result
 
 
 def collect_into_store(store, folder: Path, paths: Iterable[Path], period: str | None = None,
-                       progress: Progress | None = None, *, archive: bool = True) -> CollectResult:
+                       progress: Progress | None = None, *, archive: bool = True,
+                       inputs: list[Input] | None = None, returns: list[Return] | None = None) -> CollectResult:
     """The body of :func:`collect` on any :class:`~duban.store.Store` (a file, or the workbook open in Excel).
 
     ``folder`` is where the master lives (the archive goes to ``folder/归档/<期次>/``).
+    ``inputs``/``returns``: already discovered/parsed (by :func:`collect`), else done here.
     The store is written once, and only when something changed; the caller commits it.
     """
     from .master import load_master, save_master
 
     master = load_master(store)
     label = master.period(period).label
-    inputs = discover([Path(p) for p in paths])
-    returns = read_returns(inputs, master, progress)
+    if returns is None:
+        if inputs is None:
+            inputs = discover([Path(p) for p in paths])
+        returns = read_returns(inputs, master, progress)
     result = consolidate(master, returns, label)
     result.model = master
     new_logs = [o for o in result.outcomes if o.log is not None]

@@ -351,3 +351,30 @@ def test_many_row_problems_keep_the_log_cell_readable(master, tmp_path):
     assert r.outcomes[0].result == ACCEPTED and r.outcomes[0].reason.count("序号不存在") == 300
     row = load(master).log[-1]
     assert LOG_REASON_LIMIT < len(row.reason) < LOG_REASON_LIMIT + 60 and "共 300 处问题" in row.reason
+
+
+def test_parallel_read_ahead_gives_the_serial_result(tmp_path, monkeypatch, caplog):
+    """At city scale returns are parsed in a worker while openpyxl loads the master: same outcome."""
+    import duban.collect as collect_mod
+    from conftest import build_small_master
+    from duban.master import new_master_store
+    from duban.sheets import run_sheets
+    from duban.simulate import simulate_returns
+
+    base = tmp_path / "base.xlsx"
+    with open_store(base, create=True) as store:
+        new_master_store(store, build_small_master())
+    with open_store(base) as store:
+        run_sheets(store, PERIOD, tmp_path / "反馈表")
+    simulate_returns(load(base), PERIOD, tmp_path / "inbox", silent=1, broken=1, resubmit=1, emails=1, seed=3)
+    results = {}
+    for mode, threshold in (("serial", 10**9), ("parallel", 1)):
+        d = tmp_path / mode
+        d.mkdir()
+        shutil.copy(base, d / "主表.xlsx")
+        monkeypatch.setattr(collect_mod, "PARALLEL_READ_MIN", threshold)
+        r = collect(d / "主表.xlsx", [tmp_path / "inbox"])
+        results[mode] = (dict(r.counts), load(d / "主表.xlsx").to_json())
+    assert results["parallel"] == results["serial"]
+    assert not [r for r in caplog.records if "in this process" in r.getMessage()]  # the worker really ran
+    assert results["serial"][0][ACCEPTED] > 0 and results["serial"][0][REFUSED] == 1
