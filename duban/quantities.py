@@ -479,10 +479,6 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
     raw = []
     for m in _TOKEN_RE.finditer(masked):
         start, end = m.span()
-        if start == 0:
-            # as before: the ordinal check ``before_ch in "第"`` held for the empty string,
-            # so a number opening the text is not read ("12个社区食堂" has no target)
-            continue
         pct, neg, num, mult, num2, mult2, approx, unit = m.groups()
         # trailing whitespace captured by optional groups
         while end > start and masked[end - 1].isspace():
@@ -491,7 +487,7 @@ def _scan(text: str, role: str) -> tuple[Quantity, ...]:
         if "□" in m.group(0):
             continue
         # reject numerals glued to letters (PM2.5 handled by mask) or ordinals
-        before_ch = masked[start - 1]
+        before_ch = masked[start - 1] if start else ""
         if before_ch == "第" or (before_ch.isascii() and before_ch.isalpha()):
             continue
         if is_cn and not unit and not pct:

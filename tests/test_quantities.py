@@ -424,3 +424,19 @@ def test_robust_on_odd_input():
         assert isinstance(parse_targets(text), list)
         assert isinstance(parse_progress(text), list)
     assert parse_targets(None) == [] and parse_progress("") == []
+
+
+@pytest.mark.parametrize("text, phrases", [
+    ("3个项目已开工", ["3个"]),
+    ("12个社区食堂已投入使用，另有2个在建", ["12个", "另有2个"]),
+    ("5000个公共停车位已建成3200个", None),  # a number opening the text is read like any other
+])
+def test_number_opening_the_progress_text(text, phrases):
+    got = [q.phrase for q in parse_progress(text)]
+    assert got and got[0].startswith(text[0])
+    if phrases:
+        assert got == phrases
+
+
+def test_number_opening_the_task_text():
+    assert [t.label for t in parse_targets("12个社区食堂")] == ["12个社区食堂"]
