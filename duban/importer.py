@@ -32,6 +32,10 @@ class InitResult:
             f"  单位：{len(m.units)} 个（" + "，".join(f"{k} {v}" for k, v in kinds.items()) + "）",
             f"  工作类别：{len({t.category for t in m.tasks if t.category})} 个",
         ]
+        by_kind: dict[str, list[str]] = {}
+        for u in m.units:
+            by_kind.setdefault(u.kind, []).append(u.name)
+        lines.extend(f"    {k}：{'、'.join(names)}" for k, names in by_kind.items())
         merged = [u for u in m.units if u.note.startswith("自动合并")]
         if merged:
             lines.append(f"  自动合并的单位 {len(merged)} 个（请在“单位”表核对）：" + "、".join(
