@@ -245,10 +245,10 @@ def new_master_store(store: Store, master: Master) -> None:
     store.ensure_sheet(S_README, SheetStyle(widths={1: 110}, landscape=False))
     store.write(S_README, 1, 1, [[line] for line in readme_lines(year)], wrap=False)
     store.ensure_sheet(S_INDICATORS, SheetStyle(
-        widths=INDICATOR_WIDTHS, header_row=HEADER_ROW, freeze="C3",
+        widths=INDICATOR_WIDTHS, header_row=HEADER_ROW, freeze="C3", fit_width=False, title_cols="A:C",
         title=f"{year}年区政府工作报告经济社会发展预期目标任务分解及推进情况"))
     store.ensure_sheet(S_TASKS, SheetStyle(
-        widths=TASK_WIDTHS, header_row=HEADER_ROW, freeze="D3",
+        widths=TASK_WIDTHS, header_row=HEADER_ROW, freeze="D3", fit_width=False, title_cols="A:C",
         title=f"{year}年区政府工作报告重点工作任务分解及推进情况"))
     store.ensure_sheet(S_UNITS, SheetStyle(widths={1: 30, 2: 10, 3: 30, 4: 30, 5: 10, 6: 26, 7: 14, 8: 40}, freeze="B2"))
     store.ensure_sheet(S_LOG, SheetStyle(widths={1: 8, 2: 22, 3: 40, 4: 18, 5: 18, 6: 12, 7: 50, 8: 10, 9: 40}, freeze="A2"))

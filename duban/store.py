@@ -29,6 +29,8 @@ class SheetStyle:
     landscape: bool = True
     title: str | None = None  # merged title in row 1 (header_row must then be 2)
     hidden: bool = False
+    fit_width: bool = True  # False: print across pages, repeating ``title_cols`` on each
+    title_cols: str | None = None  # e.g. "A:C"
 
 
 class Store(Protocol):
@@ -146,9 +148,12 @@ class FileStore:
             ws.freeze_panes = style.freeze
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.page_setup.orientation = "landscape" if style.landscape else "portrait"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        if style.fit_width:
+            ws.page_setup.fitToWidth = 1
+            ws.page_setup.fitToHeight = 0
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
+        if style.title_cols:
+            ws.print_title_cols = style.title_cols
         ws.print_title_rows = f"{style.header_row}:{style.header_row}" if not style.title else f"1:{style.header_row}"
         ws.print_options.horizontalCentered = True
         if style.title:
