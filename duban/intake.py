@@ -16,7 +16,6 @@ import email
 import email.policy
 import hashlib
 import io
-import os
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime

@@ -27,7 +27,6 @@ from typing import Any, Mapping
 from .quantities import (
     RULES_PATH,
     Match,
-    Target,
     _fmt,
     match,
     parse_number,
@@ -398,7 +397,6 @@ def _eval_match(mt: Match, share: float | None, R: Rules, year_end: bool) -> tup
     if t.kind in ("growth", "points"):
         actual = q.value
         tol = R.indicator_about_tolerance if t.qualifier == "about" else 0.0
-        unit = "%" if t.kind == "growth" else "个百分点"
         if t.qualifier == "at_most":
             ok = actual <= t.value
             state = ("met" if year_end else "ok") if ok else "lag"
@@ -415,7 +413,6 @@ def _eval_match(mt: Match, share: float | None, R: Rules, year_end: bool) -> tup
             state = "ok"
             piece = f"{label}：{q.display}，低于目标{_fmt(round(t.value - actual, 2))}个百分点，差距在{_fmt(R.growth_lag_points)}个百分点以内"
         d["state"] = state
-        del unit
         return state, piece, d
 
     ratio = mt.ratio

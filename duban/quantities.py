@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from operator import add

@@ -1,5 +1,4 @@
 """Importing the published notice: counts, unit splits, other input forms, bad input."""
-import re
 
 import pytest
 

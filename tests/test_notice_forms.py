@@ -2,7 +2,6 @@
 import docx
 import openpyxl
 import pytest
-from docx.shared import Pt
 
 from duban.demo import sample_notice
 from duban.errors import NoticeError
@@ -71,9 +70,6 @@ def _make_xlsx(n, path):
     for t in n.tasks:
         ws.append([t.id, t.category if t.category not in first else None, t.task, "".join(t.lead), "".join(t.coop)])
         first.setdefault(t.category, ws.max_row)
-        last = ws.max_row
-        if last > first[t.category]:
-            pass
     # merge each category's cells vertically
     rows = {}
     for r in range(3, ws.max_row + 1):
