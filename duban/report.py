@@ -241,13 +241,41 @@ def task_text(f: ReportFacts) -> list[str]:
     return out
 
 
+_UNIT_LABEL_RE = re.compile(r"^\s*【([^】]{1,30})】")
+_EVIDENCE_RE = re.compile(r"“([^”]{2,20})”")
+
+
+def _labelled_sentences(progress: str) -> list[tuple[str, str]]:
+    """(unit, sentence) pairs; unit is the 【label】 of the line a sentence is on ('' if none)."""
+    out = []
+    for line in progress.split("\n"):
+        m = _UNIT_LABEL_RE.match(line)
+        unit = m.group(1) if m else ""
+        for s in _SENT_RE.split(line):
+            s = _LABEL_RE.sub("", s.strip())
+            if s:
+                out.append((unit, s))
+    return out
+
+
 def key_sentence(task: Task, period: str, limit: int = 120) -> str:
-    """The task's key progress in one sentence: the first sentence with a number, else the first one."""
+    """The task's key progress in one sentence.
+
+    The sentence holding the evidence the engine's reason quotes (“进度滞后”, “尚未开工”…)
+    when there is one, naming its unit when several report; else the first sentence with
+    a number, else the first one.
+    """
     e = task.periods.get(period)
-    progress = tidy(e.progress) if e else ""
-    sentences = [_LABEL_RE.sub("", s.strip()) for s in _SENT_RE.split(progress) if s.strip()]
-    sentences = [s for s in sentences if s]
-    pick = next((s for s in sentences if has_figure(s)), sentences[0] if sentences else "")
+    pairs = _labelled_sentences(tidy(e.progress) if e else "")
+    evidence = _EVIDENCE_RE.findall(e.reason or "") if e else []
+    hit = next(((u, s) for u, s in pairs if any(w in s for w in evidence)), None)
+    if hit:
+        unit, pick = hit
+        if unit and len({u for u, _ in pairs if u}) > 1:
+            pick = f"{unit}：{pick}"
+    else:
+        sentences = [s for _, s in pairs]
+        pick = next((s for s in sentences if has_figure(s)), sentences[0] if sentences else "")
     if not pick and e and e.reason:
         pick = tidy(e.reason)
     if not pick:

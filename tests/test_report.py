@@ -426,3 +426,15 @@ def test_demo_writes_the_report(tmp_path):
         assert made["报告 PDF"].exists()
         if shutil.which("pdftoppm"):
             assert made["报告第1页"].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_key_sentence_names_the_unit_whose_text_made_the_task_lag(filled):
+    m, _ = filled
+    t = m.task_by_id()[43]
+    e = t.entry(PERIOD)
+    e.progress = ("【区住房城乡建委】截至6月底，已完成公共停车位2750个，道路综合整治71公里。\n"
+                  "【区城管局】前期手续办理中，用地指标尚未落实，进度滞后于计划。")
+    e.status, e.reason = "推进较为滞后", "进展显示“进度滞后”"
+    assert key_sentence(t, PERIOD) == "区城管局：前期手续办理中，用地指标尚未落实，进度滞后于计划。"
+    e.reason = "新增5000个公共停车位：已完成公共停车位2750个，完成55%"  # no quoted evidence
+    assert key_sentence(t, PERIOD) == "截至6月底，已完成公共停车位2750个，道路综合整治71公里。"
