@@ -331,9 +331,13 @@ def write_columns(store: Store, sheet: str, id_col: int, records: dict[int, dict
     if not records:
         return
     rowmap = _id_rows(store, sheet, list(records), id_col)
-    all_cols = sorted({c for rec in records.values() for c in rec})
-    col_runs = _runs(all_cols)
-    row_of = {rowmap[i]: rec for i, rec in records.items()}
+    write_rows(store, sheet, {rowmap[i]: rec for i, rec in records.items()}, text_cols)
+
+
+def write_rows(store: Store, sheet: str, row_of: dict[int, dict[int, Any]],
+               text_cols: set[int] = frozenset()) -> None:
+    """Write {row: {column: value}} in rectangles of consecutive rows and columns."""
+    col_runs = _runs(sorted({c for rec in row_of.values() for c in rec}))
     for row_run in _runs(sorted(row_of)):
         for col_run in col_runs:
             block = [[row_of[r].get(c, "") for c in col_run] for r in row_run]
@@ -402,6 +406,7 @@ def _write_units(store, units: list[Unit]):
         if name:
             existing.setdefault(name, r)
             last = r
+    row_of: dict[int, dict[int, Any]] = {}
     for u in units:
         r = existing.get(u.name)
         if r is None:
@@ -410,8 +415,8 @@ def _write_units(store, units: list[Unit]):
         values = {"name": u.name, "kind": u.kind, "aliases": join_list(u.aliases),
                   "members": join_list(u.members), "contact": u.contact, "email": u.email,
                   "phone": u.phone, "note": u.note}
-        for key, title in UNIT_COLS:
-            store.write(S_UNITS, r, cols[title], [[values[key]]], text_cols={0})
+        row_of[r] = {cols[title]: values[key] for key, title in UNIT_COLS}
+    write_rows(store, S_UNITS, row_of, {cols[title] for _, title in UNIT_COLS})
 
 
 def _write_settings(store, master: Master):
