@@ -94,6 +94,11 @@ def export(master, as_json, csv_dir):
 
     with open_store(master, write=False) as store:
         model = load_master(store)
+    if model.periods and not csv_dir:
+        from .status import attach_evidence
+
+        for p in model.periods:
+            attach_evidence(model, p.label)
     if csv_dir:
         from .flat import write_csv
 

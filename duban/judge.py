@@ -80,6 +80,19 @@ class Judgement:
     status: str
     reason: str
     details: dict = field(default_factory=dict)
+    light: str = ""  # 绿 / 黄 / 红, '' when there is nothing to measure (未报送, 需人工研判)
+    evidence: tuple = ()  # one dict per target, keys as EVIDENCE_KEYS
+
+
+EVIDENCE_KEYS = ("target", "kind", "object", "goal", "measure", "actual", "actual_text", "share", "expected",
+                 "gap", "stage", "state", "quote", "unit", "principal", "line")
+
+
+def evidence_record(**values) -> dict:
+    """An evidence dict with every key of EVIDENCE_KEYS present (None when unknown)."""
+    rec = {k: None for k in EVIDENCE_KEYS}
+    rec.update(values)
+    return rec
 
 
 # ---------------------------------------------------------------------------
@@ -442,7 +455,49 @@ def _eval_match(mt: Match, share: float | None, R: Rules, year_end: bool) -> tup
     return state, piece, d
 
 
-def judge_task(
+_V1_STATE = {"met": "met", "ok": "on_track", "lag": "behind", "none": "unknown"}
+_V1_KIND = {"growth": "growth", "points": "growth", "ratio": "level"}
+
+
+def _v1_with_evidence(j: Judgement) -> Judgement:
+    """Contract shim for the first-generation engine: evidence and light from its details."""
+    share = j.details.get("share")
+    ev = []
+    for d in j.details.get("targets", []):
+        kind = _V1_KIND.get(d.get("kind"), "count")
+        ratio = d.get("ratio")
+        gap = None
+        if kind == "count" and ratio is not None and share is not None:
+            gap = round((share - ratio) * 100, 1)
+        elif kind == "growth" and d.get("reported_value") is not None and d.get("value") is not None:
+            gap = round(d["value"] - d["reported_value"], 2)
+        ev.append(evidence_record(
+            target=d.get("target"), kind=kind, goal=d.get("value"), measure=d.get("unit"),
+            actual=d.get("reported_value"), actual_text=d.get("reported"),
+            share=ratio if kind == "count" else None, expected=share, gap=gap,
+            state=_V1_STATE.get(d.get("state"), "unknown"), principal=True, line=None))
+    if j.status in (NOT_REPORTED, MANUAL):
+        light = ""
+    elif j.status == DONE:
+        light = "绿"
+    else:
+        gaps = [e["gap"] for e in ev if e["gap"] is not None and e["kind"] == "count"]
+        worst = max(gaps, default=None)
+        if worst is not None and worst > 30:
+            light = "红"
+        elif (worst is not None and worst >= 10) or j.status == LAGGING:
+            light = "黄"
+        else:
+            light = "绿"
+    return Judgement(j.status, j.reason, j.details, light, tuple(ev))
+
+
+def judge_task(*args, **kwargs) -> Judgement:
+    """Judge one work-report task (see :func:`_judge_task_v1`); with light and evidence."""
+    return _v1_with_evidence(_judge_task_v1(*args, **kwargs))
+
+
+def _judge_task_v1(
     task_text: str,
     progress: str | None,
     period_end: date | None,
@@ -588,7 +643,26 @@ def _actual_from_string(actual: str, kind: str) -> float | None:
     return qs[0].value if qs else None
 
 
-def judge_indicator(
+def judge_indicator(*args, **kwargs) -> Judgement:
+    """Judge one economic indicator (see :func:`_judge_indicator_v1`); with light and evidence."""
+    j = _judge_indicator_v1(*args, **kwargs)
+    target = str(args[0] if args else kwargs.get("target") or "").strip()
+    d = j.details
+    kind = {"growth": "growth", "points": "growth", "percent": "level"}.get(d.get("kind"), "count" if d else "qualitative")
+    actual = d.get("actual")
+    goal = d.get("target_value")
+    gap = round(goal - actual, 2) if (goal is not None and actual is not None and kind != "count") else None
+    ev = (evidence_record(target=target, kind=kind, goal=goal, actual=actual,
+                          measure="%" if kind in ("growth", "level") else None, gap=gap,
+                          state={IND_MET: "met", IND_ON_COURSE: "on_track", IND_MISSED: "behind"}.get(j.status, "unknown"),
+                          principal=True),) if j.status not in (NOT_REPORTED,) else ()
+    light = {IND_MET: "绿", IND_ON_COURSE: "绿"}.get(j.status, "")
+    if j.status == IND_MISSED:
+        light = "红" if (gap is not None and gap > 3) else "黄"
+    return Judgement(j.status, j.reason, j.details, light, ev)
+
+
+def _judge_indicator_v1(
     target: str,
     progress: str | None,
     actual: str | float | None = None,

@@ -33,15 +33,15 @@ TASK_BASE = [
 TASK_BLOCK = [
     ("progress", "进展情况"), ("amount", "完成量"), ("problems", "存在问题及下步打算"),
     ("self_eval", "单位自评"), ("coop", "配合单位进展"), ("status", "系统研判"),
-    ("reason", "研判理由"), ("override", "人工研判"), ("note", "备注"), ("source", "数据来源"),
+    ("light", "进度灯"), ("reason", "研判理由"), ("override", "人工研判"), ("note", "备注"), ("source", "数据来源"),
 ]
 INDICATOR_BLOCK = [
     ("progress", "进展情况"), ("amount", "实际值"), ("problems", "存在问题及下步打算"),
-    ("status", "系统研判"), ("reason", "研判理由"), ("override", "人工研判"),
+    ("status", "系统研判"), ("light", "进度灯"), ("reason", "研判理由"), ("override", "人工研判"),
     ("note", "备注"), ("source", "数据来源"),
 ]
 # Widths of a period block's columns when duban adds them (characters).
-BLOCK_WIDTHS = {"progress": 45, "problems": 28, "coop": 28, "reason": 32, "source": 24, "note": 16, "amount": 12}
+BLOCK_WIDTHS = {"progress": 45, "problems": 28, "coop": 28, "reason": 32, "source": 24, "note": 16, "amount": 12, "light": 8}
 
 UNIT_COLS = [
     ("name", "单位名称"), ("kind", "类别"), ("aliases", "别名"), ("members", "成员单位"),

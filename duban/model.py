@@ -42,10 +42,13 @@ class PeriodEntry:
     self_eval: str = ""  # 自评
     coop: str = ""  # 配合单位进展
     status: str = ""  # engine's proposal
+    light: str = ""  # engine's progress light: 绿 / 黄 / 红 / ''
     reason: str = ""
     override: str = ""  # 人工研判, always wins
     note: str = ""
     source: str = ""  # which file(s) the values came from
+    # per-target evidence of the engine (not stored in the master; see status.attach_evidence)
+    evidence: list = field(default_factory=list)
 
     @property
     def effective_status(self) -> str:
@@ -55,6 +58,7 @@ class PeriodEntry:
         return {
             "progress": self.progress,
             "status": self.status,
+            "light": self.light,
             "reason": self.reason,
             "override": self.override,
             "effective_status": self.effective_status,
@@ -64,6 +68,7 @@ class PeriodEntry:
             "coop": self.coop,
             "note": self.note,
             "source": self.source,
+            "evidence": list(self.evidence),
         }
 
 

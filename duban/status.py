@@ -55,7 +55,7 @@ _CHUNKS_PER_WORKER = 4
 
 # What one task's judgement needs and gives, as plain picklable values.
 TaskInput = tuple[str, str, "str | None"]  # (task text, progress text, deadline)
-TaskOutput = tuple[str, str]  # (status, reason)
+TaskOutput = tuple[str, str, str, tuple]  # (status, reason, light, evidence)
 
 
 @contextmanager
@@ -86,7 +86,7 @@ def _judge_chunk(items: list[TaskInput], period_end: date | None, year: int | No
     with _gc_paused():
         for task, text, deadline in items:
             j = judge.judge_task(task, text, period_end, year, deadline=deadline, rules=r)
-            out.append((j.status, j.reason))
+            out.append((j.status, j.reason, j.light, j.evidence))
     return out
 
 
@@ -107,7 +107,7 @@ def _judge_parallel(items: list[TaskInput], period_end: date | None, year: int |
 
 def judge_tasks(items: list[TaskInput], period_end: date | None, year: int | None, rules: dict | None = None, *,
                 workers: int | None = None, progress: Callable[[int], None] | None = None) -> list[TaskOutput]:
-    """(status, reason) of each (task text, progress text, deadline), in order.
+    """(status, reason, light, evidence) of each (task text, progress text, deadline), in order.
 
     ``workers`` None = automatic: one process below PARALLEL_FROM tasks, else up to
     8 processes over chunks of tasks.  The results do not depend on ``workers``; if
@@ -128,7 +128,7 @@ def judge_tasks(items: list[TaskInput], period_end: date | None, year: int | Non
     with _gc_paused():
         for i, (task, text, deadline) in enumerate(items, start=1):
             j = judge.judge_task(task, text, period_end, year, deadline=deadline, rules=r)
-            out.append((j.status, j.reason))
+            out.append((j.status, j.reason, j.light, j.evidence))
             if progress and i % 50 == 0:
                 progress(i)
     if progress and len(items) % 50:
@@ -164,21 +164,43 @@ def judge_master(master: Master, label: str | None = None,
     items = [_task_input(t, period.label) for t in master.tasks]
     judged = judge_tasks(items, period.end, master.year, rules_override, workers=workers, progress=tasks_done)
     done = len(items)
-    for t, (status, reason) in zip(master.tasks, judged):
+    for t, (status, reason, light, evidence) in zip(master.tasks, judged):
         e = t.entry(period.label)
         result.changed += (e.status, e.reason) != (status, reason)
-        e.status, e.reason = status, reason
+        e.status, e.reason, e.light, e.evidence = status, reason, light, list(evidence)
         result.tasks[e.effective_status] += 1
         result.overridden += bool(e.override.strip()) and e.override.strip() != e.status
     for i in master.indicators:
         e = i.entry(period.label)
         j = judge.judge_indicator(i.target, e.progress, e.amount or None, period.end, rules, year=master.year)
         result.changed += (e.status, e.reason) != (j.status, j.reason)
-        e.status, e.reason = j.status, j.reason
+        e.status, e.reason, e.light, e.evidence = j.status, j.reason, j.light, list(j.evidence)
         result.indicators[e.effective_status] += 1
         result.overridden += bool(e.override.strip()) and e.override.strip() != e.status
         tick()
     return result
+
+
+def attach_evidence(master: Master, label: str | None = None) -> None:
+    """Fill ``evidence`` (and an empty ``light``) of every task and indicator of the period
+    by re-running the engine on the stored progress texts.  Never changes status, reason
+    or override: what staff and the last ``duban status`` wrote stays as it is."""
+    period = master.period(label)
+    rules_override = rules_from_settings(master.settings)
+    items = [_task_input(t, period.label) for t in master.tasks]
+    judged = judge_tasks(items, period.end, master.year, rules_override)
+    for t, (_status, _reason, light, evidence) in zip(master.tasks, judged):
+        e = t.entry(period.label)
+        e.evidence = list(evidence)
+        if not e.light and e.status:
+            e.light = light
+    rules = judge.get_rules(rules_override)
+    for i in master.indicators:
+        e = i.entry(period.label)
+        j = judge.judge_indicator(i.target, e.progress, e.amount or None, period.end, rules, year=master.year)
+        e.evidence = list(j.evidence)
+        if not e.light and e.status:
+            e.light = j.light
 
 
 def run_status(store: Store, label: str | None = None, progress=None) -> StatusResult:

@@ -66,8 +66,10 @@ def test_status_run_reads_each_sheet_once_and_writes_few_rectangles(master_sheet
     assert sorted(reads) == sorted(set(reads))  # one read per sheet per run
     store.commit()
     writes = [w for w in calls(backend, "set_values") if w[1] in ("预期目标", S_TASKS)]
-    # only the status and reason columns changed: one rectangle for each sheet
-    assert [(w[1], w[4], w[5]) for w in writes] == [("预期目标", 10, 2), (S_TASKS, 131, 2)]
+    # only the status, light and reason columns changed: a few rectangles for each sheet
+    # (the light stays blank for unreported tasks, so its column breaks into runs)
+    assert {w[1] for w in writes} == {"预期目标", S_TASKS}
+    assert all(w[5] <= 3 for w in writes) and len(writes) <= 12
     assert len(calls(backend, "set_values")) < 60  # the rest: the 统计 sheet's small tables
 
     # the same outcome as the file store
