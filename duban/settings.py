@@ -27,12 +27,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("single_column_lead_first", "单列责任单位首位为牵头", "是",
             "通知只有一列“责任单位”时，第一个单位作牵头、其余作配合（是/否）"),
     Setting("with_coop", "配合单位也发反馈表", "否", "是：配合单位也收到反馈表（等同 --with-coop）"),
-    Setting("lag_ratio", "滞后判定系数", 0.6,
-            "量化任务完成比例低于“时序进度×该系数”判为推进较为滞后。默认0.6：1-6月完成不足全年30%才算滞后，"
-            "容许政府项目常见的“前低后高”，又能抓住真正停滞的任务", float),
-    Setting("not_started_share", "未开工滞后时点", 0.5,
-            "年度时间过去该比例后，仍未开工或仍在办理前期手续的建设类任务判为滞后", float),
-    Setting("growth_lag_points", "增速差距阈值", 3.0, "实际增速低于目标超过该百分点数判为滞后（任务）", float),
+    Setting("lag_points", "滞后差距", 15.0,
+            "量化目标完成比例落后序时进度超过该百分点数、且在建量补不上缺口的，判推进较为滞后（默认15，督查常用尺度）", float),
+    Setting("yellow_points", "黄灯线", 10.0, "落后序时进度超过该百分点数亮黄灯（默认10）", float),
+    Setting("red_points", "红灯线", 30.0, "落后序时进度超过该百分点数亮红灯（默认30）", float),
+    Setting("near_miss_share", "年末接近目标线", 0.9,
+            "年末或完成时限已过，完成目标该比例以上但未达到的判需人工研判，以下的判推进较为滞后（默认0.9）", float),
+    Setting("prep_ok_share", "前期阶段时限", 0.5,
+            "序时进度达到该比例后，建成类任务仍在前期手续或未开工的判推进较为滞后（默认0.5，即年中）", float),
+    Setting("growth_lag_points", "增速差距", 2.0, "实际增速低于目标超过该百分点数判推进较为滞后（任务，默认2）", float),
     Setting("indicator_about_tolerance", "左右容差", 0.5, "“增长X%左右”的指标，实际值不低于 X−该值 即符合预期", float),
     Setting("task_about_tolerance", "任务左右容差", 0.05, "任务数量目标的相对容差：0.05 即完成目标的95%视为完成", float),
     Setting("sheet_password", "反馈表保护密码", "", "反馈表工作表保护密码，留空则无密码保护（仍锁定非填报单元格）"),
@@ -48,7 +51,8 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 # Settings that tune the status engine (duban.judge); the 设置 sheet's values win over judge_rules.json.
-JUDGE_KEYS = ("lag_ratio", "not_started_share", "growth_lag_points", "indicator_about_tolerance", "task_about_tolerance")
+JUDGE_KEYS = ("lag_points", "yellow_points", "red_points", "near_miss_share", "prep_ok_share", "growth_lag_points",
+              "indicator_about_tolerance", "task_about_tolerance")
 
 BY_KEY = {s.key: s for s in SETTINGS}
 BY_LABEL = {s.label: s for s in SETTINGS}

@@ -67,7 +67,7 @@ def test_status_is_repeatable(master):
 def test_setting_in_master_changes_the_judgement(master):
     with open_store(master) as s:
         m = load_master(s)
-        m.settings["lag_ratio"] = 0.3  # more lenient: 26.7% is no longer lagging at 1-6月
+        m.settings["lag_points"] = 40  # more lenient: 26.7% (23 points behind 50%) is no longer lagging
         save_master(s, m, parts=("settings",))
     CliRunner().invoke(cli, ["status", str(master)])
     tasks = {t["id"]: t["periods"]["1-6月"] for t in _export(master)["tasks"]}

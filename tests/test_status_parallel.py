@@ -99,10 +99,10 @@ def test_parallel_judgement_equals_serial():
 def test_parallel_judge_tasks_keeps_order_and_rules():
     m = _master(120, seed=11)
     items = [status._task_input(t, PERIOD) for t in m.tasks]
-    for rules in ({}, {"lag_ratio": 0.9}):
+    for rules in ({}, {"lag_points": 1}):
         serial = judge_tasks(items, date(2022, 6, 30), 2022, rules, workers=1)
         assert judge_tasks(items, date(2022, 6, 30), 2022, rules, workers=2) == serial
-    strict = judge_tasks(items, date(2022, 6, 30), 2022, {"lag_ratio": 0.9}, workers=2)
+    strict = judge_tasks(items, date(2022, 6, 30), 2022, {"lag_points": 1}, workers=2)
     assert strict != judge_tasks(items, date(2022, 6, 30), 2022, {}, workers=2)
 
 

@@ -1,0 +1,107 @@
+"""Agreement of the status engine with the labelled corpus tests/data/judge_cases.jsonl.
+
+    python benchmarks/judge_accuracy.py            # summary, confusion matrix, per-pattern agreement
+    python benchmarks/judge_accuracy.py --misses   # also every disagreement with the officer's reason
+    python benchmarks/judge_accuracy.py --json     # machine-readable summary
+
+A case agrees when the engine's status is the expected one or one of the `acceptable` ones.
+Targets (issue 10): >= 90% agreement, no expected 推进较为滞后 called 已完成, at most 2 expected
+正常推进 called 已完成.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter, defaultdict
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from duban.judge import DONE, LAGGING, MANUAL, NORMAL, judge_task  # noqa: E402
+
+CORPUS = ROOT / "tests" / "data" / "judge_cases.jsonl"
+STATUSES = (DONE, NORMAL, LAGGING, MANUAL)
+
+
+def period_end(label: str, year: int) -> date:
+    if label == "全年":
+        return date(year, 12, 31)
+    month = int(label.split("-")[1].rstrip("月"))
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return date.fromordinal(nxt.toordinal() - 1)
+
+
+def load_cases(path: Path = CORPUS) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def run(cases: list[dict]) -> list[dict]:
+    out = []
+    for c in cases:
+        j = judge_task(c["task"], c["progress"], period_end(c["period"], c["year"]), c["year"],
+                       deadline=c.get("deadline") or None)
+        ok = j.status == c["expected"] or j.status in (c.get("acceptable") or [])
+        out.append({**c, "got": j.status, "reason": j.reason, "light": j.light, "agree": ok})
+    return out
+
+
+def summary(results: list[dict]) -> dict:
+    n = len(results)
+    agree = sum(r["agree"] for r in results)
+    exact = sum(r["got"] == r["expected"] for r in results)
+    lag_as_done = [r["id"] for r in results if r["expected"] == LAGGING and r["got"] == DONE]
+    normal_as_done = [r["id"] for r in results if r["expected"] == NORMAL and r["got"] == DONE and not r["agree"]]
+    false_done = [r["id"] for r in results if r["got"] == DONE and not r["agree"]]
+    return {"cases": n, "agree": agree, "agreement": round(agree / n, 4) if n else 0.0, "exact": exact,
+            "lagging_called_done": lag_as_done, "normal_called_done": normal_as_done,
+            "false_done": false_done}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--misses", action="store_true", help="print every disagreement")
+    ap.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    args = ap.parse_args(argv)
+    results = run(load_cases(args.corpus))
+    s = summary(results)
+    if args.json:
+        print(json.dumps(s, ensure_ascii=False, indent=1))
+        return 0
+    print(f"cases {s['cases']}  agree {s['agree']} ({s['agreement']:.1%})  exact {s['exact']}")
+    print(f"expected 推进较为滞后 called 已完成: {len(s['lagging_called_done'])} {s['lagging_called_done']}")
+    print(f"expected 正常推进 called 已完成: {len(s['normal_called_done'])} {s['normal_called_done']}")
+    print(f"wrongly 已完成 in all: {len(s['false_done'])}")
+    print("\nconfusion (rows expected, columns engine):")
+    conf = Counter((r["expected"], r["got"]) for r in results)
+    cols = STATUSES
+    print(" " * 8 + "".join(f"{c:>8}" for c in ("已完成", "正常", "滞后", "人工")))
+    for e in STATUSES:
+        print(f"{e[:4]:<8}" + "".join(f"{conf[(e, g)]:>8}" for g in cols))
+    print("\nper pattern (agree/cases):")
+    per = defaultdict(lambda: [0, 0])
+    for r in results:
+        for p in r.get("patterns", []):
+            per[p][0] += r["agree"]
+            per[p][1] += 1
+    for p, (a, t) in sorted(per.items(), key=lambda kv: kv[1][0] / kv[1][1]):
+        print(f"  {p:<18}{a:>4}/{t:<4}{a / t:6.0%}")
+    if args.misses:
+        print("\nmisses:")
+        for r in results:
+            if not r["agree"]:
+                print(f"\n[{r['id']}] {r['period']} dl={r.get('deadline') or '-'} expected {r['expected']}"
+                      f" (ok: {','.join(r.get('acceptable') or []) or '-'}) got {r['got']}")
+                print(f"  任务: {r['task']}")
+                print(f"  进展: {r['progress']}")
+                print(f"  引擎: {r['reason']}")
+                print(f"  督查: {r['why']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

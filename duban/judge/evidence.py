@@ -1,0 +1,316 @@
+"""Stage 2 — progress text → evidence.
+
+The report is split into clauses (①②, 一是/二是, 。；，：) and every number in it is read
+with its *modality*: is it something done this year, something under way, a plan, a scope
+or list (摸排, 涉及, 清单, 计划…), a stock or cumulative total, another year's or another
+ranking's figure, a restated target heading, a multi-year share of total works?  Each clause
+also gets the stage of work it reports (前期 → 施工 → 完工 → 投用), the unit's own words
+of delay, statements of not having started, and planned dates.
+
+Nothing here knows the task: the alignment stage ties readings to targets.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..quantities import Quantity, parse_progress
+from .rules import Rules
+
+STAGES = ("前期", "施工", "完工", "投用")
+STAGE_RANK = {s: i for i, s in enumerate(STAGES)}
+
+_UNIT_LABEL_RE = re.compile(r"【([^】\n]{2,40})】")
+_SENT_SPLIT_RE = re.compile(r"[。；;！!？?\n]|(?=[①②③④⑤⑥⑦⑧⑨⑩])|(?=(?:[一二三四五六七八九十]是))")
+_SUB_SPLIT_RE = re.compile(r"[，,：:]")
+_MARKER_RE = re.compile(r"^\s*(?:[①②③④⑤⑥⑦⑧⑨⑩]|[一二三四五六七八九十]{1,3}是|[（(][一二三四五六七八九十\d]{1,3}[）)]"
+                        r"|[一二三四五六七八九十]{1,3}[、．]|\d{1,2}[、．](?!\d))\s*")
+_PERIOD_PREFIX_RE = re.compile(
+    r"^\s*(?:(?:20\d\d年)?(?:1|一)?\s*[-—－~～至到]\s*\d{1,2}\s*月(?:份)?|截至\s*(?:20\d\d年)?\d{1,2}月(?:底|末|\d{1,2}日)?|"
+    r"(?:20\d\d年)?(?:全年|一季度|二季度|三季度|四季度|上半年|前三季度)|今年以来|20\d\d年(?:以来)?|\d{1,2}月(?:份)?)\s*[，,：:]?\s*")
+_OTHER_YEAR_RE = re.compile(r"(20\d\d)\s*年")
+_RANK_BEFORE_RE = re.compile(r"第\s*$|前\s*$")
+_MONTH_ONLY_RE = re.compile(r"(?:其中|当月|仅)?\s*(?<![-—－~～至到\d])(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月(?:份)?[^，,；;。]{0,8}$|"
+                            r"(?:其中|本|当)?\s*[一二三四]?季度[^，,；;。]{0,6}$|当月|本月")
+_ENDS_WITH_HEADING = re.compile(r"[：:]\s*$")
+_PLAN_DATE_RE = re.compile(
+    r"(计划|预计|力争|争取|拟|将于|将在|确保|顺延至|调整至|推迟至|延期至|延至|待)[^，,；;。]{0,14}?"
+    r"(20\d\d\s*年|明年|下一年|下半年|年内|年底前?|年末|(?:\d{1,2}|十[一二]|[一二三四五六七八九十])\s*月)"
+    r"[^，,；;。]{0,16}?(竣工|完工|建成|投用|投入使用|完成|实施|开工|启动|动工|交付|验收)")
+_CN_MONTHS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11,
+              "十二": 12}
+_DONE_QUALIFIED_RE = re.compile(r"(?:主体|结构|土建|基础|接近|即将|基本|部分)$")
+_STAGE_BLOCK_BEFORE_RE = re.compile(r"(?:计划|预计|力争|争取|确保|将|拟|待|未|尚未|暂未|即将|能否|可望|有望|准备|完成后|全部)\s*[^，,；;。]{0,4}$")
+_PLAN_ANYWHERE_RE = re.compile(r"计划|预计|力争|争取|确保|拟|将于|将在|待|有望|可望|能否|如期")
+_STAGE_AFTER_BLOCK_RE = re.compile(r"^\s*(?:后|前|时|的标志)")
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One sub-clause of the report (between ，；。：) with its sentence and origin."""
+
+    text: str
+    start: int
+    end: int
+    sentence: str
+    sent_start: int
+    part: int = 0  # 1-based index of the numbered part (①, 一是 …), 0 if none
+    unit: str | None = None  # reporting unit when the text is labelled 【单位】
+    heading: bool = False  # followed by "：" — a heading, often restating the target
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A number of the report read in context."""
+
+    q: Quantity
+    modality: str  # done underway not_started planned scope prep stock other_year period_only multi_year echo neutral
+    clause: Clause
+    remainder: bool = False  # "其余/剩余/另有 …"
+
+    @property
+    def phrase(self) -> str:
+        return self.q.phrase or self.q.text
+
+
+@dataclass(frozen=True, slots=True)
+class StageMark:
+    stage: str
+    word: str
+    clause: Clause
+
+
+@dataclass
+class Progress:
+    """Everything read from one progress text."""
+
+    text: str
+    core: str  # the text without period prefixes and markers (for echo checks)
+    clauses: list[Clause] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)
+    stages: list[StageMark] = field(default_factory=list)
+    not_started: list[tuple[str, Clause]] = field(default_factory=list)
+    delays: list[tuple[str, Clause]] = field(default_factory=list)
+    plans: list[tuple[date | None, str, str, Clause]] = field(default_factory=list)  # (date, action, text, clause)
+    units: list[str] = field(default_factory=list)
+
+
+def strip_marker(s: str) -> str:
+    """A clause without its list marker (①, 一是, （一）, 1、)."""
+    return _MARKER_RE.sub("", s.strip())
+
+
+def core_text(text: str) -> str:
+    """The report without period prefix ("1-9月，", "截至3月底，") and list markers."""
+    t = text.strip()
+    for _ in range(3):
+        t2 = strip_marker(_PERIOD_PREFIX_RE.sub("", t, count=1))
+        if t2 == t:
+            break
+        t = t2
+    return t
+
+
+def _segments(text: str) -> list[tuple[str | None, int, int]]:
+    """(unit, start, end) of the text labelled per unit (【区民政局】…), or the whole text."""
+    marks = list(_UNIT_LABEL_RE.finditer(text))
+    if not marks:
+        return [(None, 0, len(text))]
+    segs = []
+    if marks[0].start() > 0 and text[: marks[0].start()].strip():
+        segs.append((None, 0, marks[0].start()))
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        segs.append((m.group(1).strip(), m.end(), end))
+    return segs
+
+
+def split_clauses(text: str) -> list[Clause]:
+    out: list[Clause] = []
+    part = 0
+    for unit, a, b in _segments(text):
+        pos = a
+        seg = text[a:b]
+        bounds = [m.start() for m in _SENT_SPLIT_RE.finditer(seg)] + [len(seg)]
+        prev = 0
+        for bnd in bounds:
+            if bnd <= prev and bnd != len(seg):
+                continue
+            sent = seg[prev:bnd]
+            s_start = pos + prev
+            stripped = sent.lstrip("。；;！!？?\n ")
+            s_start += len(sent) - len(stripped)
+            sent = stripped
+            prev = bnd
+            if not sent.strip():
+                continue
+            if _MARKER_RE.match(sent):
+                part += 1
+            sub_prev = 0
+            pieces = [m.end() for m in _SUB_SPLIT_RE.finditer(sent)]
+            for end in pieces + [len(sent)]:
+                piece = sent[sub_prev:end]
+                heading = bool(_ENDS_WITH_HEADING.search(piece))
+                t = piece.rstrip("，,：: ")
+                if t.strip():
+                    out.append(Clause(t, s_start + sub_prev, s_start + sub_prev + len(t), sent, s_start, part, unit,
+                                      heading))
+                sub_prev = end
+    return out
+
+
+def _clause_of(clauses: list[Clause], pos: int) -> Clause | None:
+    for c in clauses:
+        if c.start <= pos < c.end + 1:
+            return c
+    return None
+
+
+def _prev_clause(clauses: list[Clause], c: Clause) -> Clause | None:
+    i = clauses.index(c)
+    if i > 0 and clauses[i - 1].sent_start == c.sent_start:
+        return clauses[i - 1]
+    return None
+
+
+def _modality(q: Quantity, c: Clause, prev: Clause | None, R: Rules, year: int | None) -> tuple[str, bool]:
+    a = q.span[0] - c.start
+    b = q.span[1] - c.start
+    before = c.text[:max(0, a)]
+    after = c.text[b:]
+    remainder = bool(R.remainder_re.search(before))
+    if c.heading:
+        return "echo", remainder
+    if before.endswith("每") or re.search(r"每\S{0,3}$", before) and "每" in before[-4:]:
+        return "other_year", remainder  # a per-capita ratio (每千人口…)
+    if _RANK_BEFORE_RE.search(before) or "排名" in before or "位居" in before:
+        return "other_year", remainder
+    for m in _OTHER_YEAR_RE.finditer(before):
+        if year and int(m.group(1)) != year:
+            return "other_year", remainder
+    if R.other_year_re.search(before) and q.kind in ("count", "amount"):
+        return "other_year", remainder
+    if q.period_only or _MONTH_ONLY_RE.search(before):
+        return "period_only", remainder
+    if R.multi_year_re.search(before) or R.multi_year_re.search(after[:6]):
+        return "multi_year", remainder
+    if R.not_started_re.search(before) or R.not_started_re.search(after):
+        return "not_started", remainder
+    sent_before = c.sentence[:max(0, q.span[0] - c.sent_start)]
+    if R.stock_re.search(before) or re.search(r"全区[^，,；;。]{0,12}达到?\s*$", before) or (
+            "全区" in before and "累计" in before):
+        return "stock", remainder
+    if re.search(r"共有|现有|拥有|保有", sent_before) and not re.search(r"新建|新增|20\d\d年", before):
+        return "stock", remainder
+    if R.plan_re.search(before):
+        return "planned", remainder
+    if R.scope_re.search(before):
+        return "scope", remainder
+    if R.underway_re.search(before):
+        return "underway", remainder
+    if prev is not None and (R.underway_re.search(prev.text) and re.search(r"涉及|约|共计|计", before)):
+        return "underway", remainder
+    if R.stage_prep_re.search(before) and not (R.stage_done_re.search(before) or R.stage_inuse_re.search(before)):
+        return "prep", remainder
+    if (R.stage_prep_re.search(after) or R.scope_re.search(after) or re.search(r"尚在前期|前期阶段", after)) and not (
+            R.stage_done_re.search(after) or R.stage_inuse_re.search(after)):
+        # "已完成10个示范点的选址和方案审核", "3个项目尚在前期": the number names what is being prepared
+        return "prep", remainder
+    if R.underway_re.search(after) and not R.stage_done_re.search(after):
+        return "underway", remainder
+    if q.verb or R.stage_done_re.search(before + after) or R.stage_inuse_re.search(before + after) or "完成" in before:
+        return "done", remainder
+    return "neutral", remainder
+
+
+def _stage_marks(c: Clause, R: Rules) -> list[StageMark]:
+    marks = []
+    for stage, rx in (("投用", R.stage_inuse_re), ("完工", R.stage_done_re), ("施工", R.stage_build_re),
+                      ("前期", R.stage_prep_re)):
+        for m in rx.finditer(c.text):
+            before = c.text[:m.start()]
+            after = c.text[m.end():]
+            st = stage
+            if stage in ("投用", "完工"):
+                if _STAGE_BLOCK_BEFORE_RE.search(before) and not re.search(r"已\s*全部\s*$|全部已\s*$", before):
+                    continue
+                if _PLAN_ANYWHERE_RE.search(before):
+                    continue
+                if _STAGE_AFTER_BLOCK_RE.match(after):
+                    continue
+                if _DONE_QUALIFIED_RE.search(before):
+                    st = "施工"
+            elif stage == "施工":
+                if re.search(r"(?:计划|预计|拟|将|未|尚未|暂未|待)\s*[^，,；;。]{0,4}$", before):
+                    continue
+                if m.group(0) == "施工" and re.match(r"^\s*(?:图|招标|许可|单位|方案|窗口)", after):
+                    continue
+            elif stage == "前期":
+                if re.match(r"^\s*(?:后|中)", after) and m.group(0) in ("设计", "方案"):
+                    pass
+            marks.append(StageMark(st, m.group(0), c))
+    return marks
+
+
+def _delay_words(c: Clause, R: Rules) -> list[str]:
+    out = []
+    for m in R.delay_re.finditer(c.text):
+        before = c.text[:m.start()]
+        if R.delay_negated_re.search(before):
+            continue
+        if re.search(r"对[^，,；;。]{0,8}$", before) and re.match(r"^[^，,；;。]{0,4}的", c.text[m.end():]):
+            continue  # "对进度滞后的镇街开展督导": about others, not a declaration
+        out.append(m.group(0))
+    return out
+
+
+def _plan_date(when: str, year: int | None) -> date | None:
+    w = when.replace(" ", "")
+    y = year or date.today().year
+    m = re.match(r"(20\d\d)年", w)
+    if m:
+        yy = int(m.group(1))
+        return date(yy, 12, 31) if yy != y else date(y, 12, 31)
+    if w in ("明年", "下一年"):
+        return date(y + 1, 12, 31)
+    if w in ("下半年", "年内", "年底", "年底前", "年末"):
+        return date(y, 12, 31)
+    m = re.match(r"(\d{1,2}|十[一二]|[一二三四五六七八九十])月", w)
+    if m:
+        mo = int(m.group(1)) if m.group(1).isdigit() else _CN_MONTHS.get(m.group(1), 12)
+        mo = min(max(mo, 1), 12)
+        import calendar
+
+        return date(y, mo, calendar.monthrange(y, mo)[1])
+    return None
+
+
+def read_progress(text: str, R: Rules, year: int | None = None) -> Progress:
+    """Read a progress text into clauses, readings, stages, delays and plans."""
+    prog = Progress(text=text, core=core_text(text))
+    prog.clauses = split_clauses(text)
+    prog.units = [u for u, _, _ in _segments(text) if u]
+    for q in parse_progress(text):
+        c = _clause_of(prog.clauses, q.span[0])
+        if c is None:
+            continue
+        modality, remainder = _modality(q, c, _prev_clause(prog.clauses, c), R, year)
+        if modality in ("done", "neutral") and c.text.lstrip().startswith("其中") and prog.readings:
+            last = prog.readings[-1]
+            if last.clause.sent_start == c.sent_start and last.modality in ("stock", "scope", "prep", "underway") \
+                    and not re.search(r"新建|新增|今年|本年|%d年" % (year or 0), c.text):
+                modality = last.modality  # "累计建成4630个，其中公共充电桩2860个": a part of the same stock
+        prog.readings.append(Reading(q, modality, c, remainder))
+    for c in prog.clauses:
+        prog.stages.extend(_stage_marks(c, R))
+        for m in R.not_started_re.finditer(c.text):
+            prog.not_started.append((m.group(0), c))
+        for w in _delay_words(c, R):
+            prog.delays.append((w, c))
+    for m in _PLAN_DATE_RE.finditer(text):
+        c = _clause_of(prog.clauses, m.start(2))
+        if c is None:
+            continue
+        prog.plans.append((_plan_date(m.group(2), year), m.group(3), m.group(0), c))
+    return prog

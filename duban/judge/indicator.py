@@ -1,0 +1,196 @@
+"""Economic indicators (预期目标): the actual figure against the target.
+
+Statuses 符合预期 / 不达预期 / 符合时间节点要求 (qualitative targets) / 未报送 / 需人工研判.
+The actual figure travels in the evidence for the report ("固定资产投资增长9%").
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Mapping
+
+from ..quantities import _fmt, match, parse_number, parse_progress, parse_quantities, parse_targets
+from .align import growth_text
+from .evidence import strip_marker
+from .model import IND_MET, IND_MISSED, IND_ON_COURSE, MANUAL, NOT_REPORTED, Judgement, evidence_record
+from .rules import Rules, get_rules
+from .timing import _pct, _share_pct, elapsed_share
+
+_CLAUSE_SPLIT_RE = re.compile(r"[，,；;。！!？?\n]")
+_RANK_RE = re.compile(r"[（(][^）)]*(?:第\s*\d+|排名|位居|前列)[^）)]*[）)]")
+
+
+def _clause_at(text: str, pos: int) -> str:
+    a = pos
+    while a > 0 and not _CLAUSE_SPLIT_RE.match(text[a - 1]):
+        a -= 1
+    b = pos
+    while b < len(text) and not _CLAUSE_SPLIT_RE.match(text[b]):
+        b += 1
+    return text[a:b].strip()
+
+
+def _strip_marker(s: str) -> str:
+    return strip_marker(s)
+
+
+def _actual_from_string(actual: str, kind: str) -> float | None:
+    v = parse_number(actual)
+    if v is not None:
+        return v
+    qs = parse_quantities(str(actual))
+    for q in qs:
+        if q.kind == kind:
+            return q.value
+    return qs[0].value if qs else None
+
+
+_KIND = {"growth": "growth", "points": "growth", "percent": "level"}
+
+
+def judge_indicator(
+    target: str,
+    progress: str | None,
+    actual: str | float | None = None,
+    period_end: date | None = None,
+    rules: Mapping | Rules | None = None,
+    *,
+    year: int | None = None,
+) -> Judgement:
+    """Judge one economic indicator against its target, with the actual figure as evidence.
+
+    Statuses: 符合预期, 不达预期, 符合时间节点要求 (qualitative targets), 未报送,
+    需人工研判.  The actual value is ``actual`` when given (a number or text such as
+    "4.2", "-19%", "同比下降3.1%"), else the figure parsed from ``progress`` that
+    matches the target (growth ↔ growth).
+    """
+    j = _judge(target, progress, actual, period_end, rules, year=year)
+    name = str(target or "").strip()
+    d = j.details
+    kind = _KIND.get(d.get("kind"), "count") if d.get("kind") else "qualitative"
+    value = d.get("actual")
+    goal = d.get("target_value")
+    gap = round(goal - value, 2) if (goal is not None and value is not None and kind != "count") else None
+    if j.status == NOT_REPORTED:
+        return j
+    if kind == "growth" and value is not None:
+        actual_text = growth_text(value)
+    elif kind == "level" and value is not None:
+        actual_text = f"{_fmt(value)}%"
+    else:
+        actual_text = d.get("shown") or None
+    subject = d.get("subject") or re.sub(r"(?:同比)?(?:增长|下降|达到?|控制在|突破|实现).*$", "", name) or name
+    line = f"{subject}{actual_text}" if (actual_text and kind == "growth") else (
+        f"{subject}：{actual_text}" if actual_text else (d.get("quote") or j.reason))
+    ev = evidence_record(target=name, kind=kind, object=subject, goal=goal, actual=value, actual_text=actual_text,
+                         measure="%" if kind in ("growth", "level") else d.get("unit"), gap=gap,
+                         expected=d.get("expected_share"),
+                         state={IND_MET: "met", IND_ON_COURSE: "on_track", IND_MISSED: "behind"}.get(j.status, "unknown"),
+                         quote=d.get("quote"), principal=True, line=line)
+    light = {IND_MET: "绿", IND_ON_COURSE: "绿"}.get(j.status, "")
+    if j.status == IND_MISSED:
+        light = "红" if (gap is not None and gap > 3) else "黄"
+    return Judgement(j.status, j.reason, d, light, (ev,))
+
+
+def _judge(
+    target: str,
+    progress: str | None,
+    actual: str | float | None = None,
+    period_end: date | None = None,
+    rules: Mapping | Rules | None = None,
+    *,
+    year: int | None = None,
+) -> Judgement:
+    """Judge one economic indicator against its target.
+
+    Statuses: 符合预期, 不达预期, 符合时间节点要求 (qualitative targets),
+    未报送, 需人工研判.  The actual value is ``actual`` when given (a number
+    or text such as "4.2", "-19%", "同比下降3.1%"), else the figure parsed
+    from ``progress`` that matches the target (growth ↔ growth).
+    """
+    R = get_rules(rules)
+    p = "" if progress is None else str(progress).strip()
+    a_str = "" if actual is None else str(actual).strip()
+    blank_p = not p or p.lower() in R.placeholders
+    blank_a = not a_str or a_str.lower() in R.placeholders
+    if blank_p and blank_a:
+        return Judgement(NOT_REPORTED, "未报送指标完成情况", {})
+
+    target = "" if target is None else str(target)
+    ts = [t for t in parse_targets(target)]
+    details: dict = {}
+    if not ts:
+        # qualitative target (空气质量完成年度目标任务)
+        off = R.indicator_off_course_re.search(p)
+        if off:
+            details["quote"] = _RANK_RE.sub("", _strip_marker(_clause_at(p, off.start())))
+            return Judgement(IND_MISSED, f"{target.strip()}：进展显示“{_clause_at(p, off.start())}”", details)
+        on = R.indicator_on_course_re.search(p)
+        if on:
+            details["quote"] = _RANK_RE.sub("", _strip_marker(_clause_at(p, on.start())))
+            return Judgement(IND_ON_COURSE, f"{target.strip()}：进展显示“{_clause_at(p, on.start())}”", details)
+        return Judgement(MANUAL, "定性目标，进展未说明是否达到时间节点要求，需人工研判", details)
+
+    t = ts[0]
+    details["target_value"] = t.value
+    details["kind"] = t.kind
+    details["subject"] = t.subject
+    details["unit"] = t.unit
+    value = None
+    shown = ""
+    if not blank_a:
+        if isinstance(actual, (int, float)) and not isinstance(actual, bool):
+            value = float(actual)
+        else:
+            value = _actual_from_string(a_str, t.kind)
+        shown = a_str
+    if value is None and not blank_p:
+        mt = match([t], parse_progress(p), min_overlap=R.min_subject_overlap)[0]
+        if mt.quantity is not None and mt.quantity.kind != "completion_ratio":
+            value = mt.quantity.value
+            shown = mt.quantity.display
+    if value is None:
+        attach = R.attachment_words_re.search(p)
+        why = "进展内容见附件" if attach else "进展中未找到可与目标比较的数值"
+        return Judgement(MANUAL, f"{target}：{why}，需人工研判", details)
+    details["actual"] = value
+    details["shown"] = shown
+
+    label = target.strip()
+    if t.kind in ("growth", "points", "percent"):
+        unit = "个百分点" if t.kind == "points" else "%"
+        actual_txt = (f"实际{growth_text(value)}" if t.kind == "growth" else f"实际{_fmt(value)}{unit}")
+        if t.qualifier == "at_most":
+            ok = value <= t.value
+            why = "未超过目标上限" if ok else f"超过目标上限{_fmt(round(value - t.value, 2))}个百分点"
+        elif t.qualifier == "about":
+            ok = value >= t.value - R.indicator_about_tolerance - 1e-9
+            if value >= t.value:
+                why = "达到目标"
+            elif ok:
+                why = f"低于目标{_fmt(round(t.value - value, 2))}个百分点，在“左右”容差{_fmt(R.indicator_about_tolerance)}个百分点以内"
+            else:
+                why = f"低于目标{_fmt(round(t.value - value, 2))}个百分点，超出“左右”容差{_fmt(R.indicator_about_tolerance)}个百分点"
+        else:
+            ok = value >= t.value - 1e-9
+            why = "达到目标" if ok else f"低于目标{_fmt(round(t.value - value, 2))}个百分点"
+        return Judgement(IND_MET if ok else IND_MISSED, f"{label}：{actual_txt}，{why}", details)
+
+    # amount / count targets (产值突破2000亿元): compare with the time share
+    share = elapsed_share(period_end, year)
+    expected = t.value * share if (share is not None and share < 1.0) else t.value
+    details["expected"] = expected
+    details["expected_share"] = share
+    disp = shown or _fmt(value)
+    if t.qualifier == "at_most":
+        ok = value <= expected
+    else:
+        ok = value >= expected - 1e-9
+    if share is not None and share < 1.0:
+        why = f"完成目标的{_pct(value / t.value)}，时序进度{_share_pct(share)}" if t.value else ""
+    else:
+        why = f"完成目标的{_pct(value / t.value)}" if t.value else ""
+    return Judgement(IND_MET if ok else IND_MISSED, f"{label}：{disp}，{why}", details)
+
+

@@ -1,0 +1,212 @@
+"""Stage 4 — the verdict: one status, a light and reasons an officer can sign.
+
+* 已完成 only when every principal (quantified or deliverable) target is met;
+* 推进较为滞后 when a principal target is clearly behind with nothing closing the gap, when
+  growth is clearly below target, when a deadline passed unmet, or when the unit says so;
+* 需人工研判 when the evidence cannot decide and the reason asks the exact question;
+* otherwise 正常推进.
+
+The light (绿/黄/红) comes from the largest gap to 序时 of a principal target, in the bands of
+``yellow_points`` / ``red_points``.
+"""
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+from datetime import date
+
+from .align import (Assessment, assess_count, assess_deliverable, assess_growth, assess_level, assess_process,
+                    share_pct)
+from .evidence import Progress, core_text, read_progress, strip_marker
+from .model import DONE, LAGGING, MANUAL, NORMAL, NOT_REPORTED, Judgement
+from .rules import Rules
+from .targets import TargetSpec, task_targets
+from .timing import _as_date, elapsed_share, parse_deadline
+
+_SLOGAN_PUNCT = "，。、；：,.;: "
+_NUM_RE = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _similar(a: str, b: str) -> float:
+    a = "".join(ch for ch in a if ch not in _SLOGAN_PUNCT)
+    b = "".join(ch for ch in b if ch not in _SLOGAN_PUNCT)
+    if not a or not b:
+        return 0.0
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _meaningful(s: str) -> str:
+    return "".join(ch for ch in s if ch.isalnum())
+
+
+def _no_information(task: str, prog: Progress, R: Rules) -> str | None:
+    """The reason a report gives nothing to judge (详见附件, 无, a copy of the target, a slogan)."""
+    p = prog.text.strip()
+    stripped = p.strip(" 。.，,；;！!")
+    if stripped in R.no_info_exact:
+        return f"进展填报为“{stripped}”，没有任何进展信息，请责成单位补报"
+    attach = R.attachment_words_re.search(p)
+    if attach and len(_meaningful(p)) - len(_meaningful(attach.group(0))) < R.min_progress_chars + 4:
+        return f"进展内容为“{stripped}”，需查阅附件后人工研判"
+    core = prog.core.strip(" 。.，,；;")
+    if len(_meaningful(core)) < R.min_progress_chars:
+        return f"进展内容过短（“{stripped or p}”），无法判断"
+    nums_core = set(_NUM_RE.findall(core))
+    nums_task = set(_NUM_RE.findall(task))
+    if _similar(core, task) >= R.echo_similarity and len(core) <= len(task) * 1.4 + 6 and nums_core <= nums_task:
+        return f"进展照抄任务原文（“{strip_marker(core)}”），未说明实际完成情况和推进环节，无法判断"
+    has_number = any(r.modality not in ("echo",) for r in prog.readings)
+    has_stage = bool(prog.stages or prog.not_started or prog.delays or R.underway_re.search(core))
+    if not has_number and not has_stage and _similar(core, task) >= 0.45:
+        return f"进展只复述任务或表态（“{strip_marker(core)}”），没有实际工作和数据，无法判断"
+    return None
+
+
+def _light(status: str, assessments: list[Assessment], overdue: bool, R: Rules) -> str:
+    if status == NOT_REPORTED:
+        return ""
+    if status == DONE:
+        return "绿"
+    gaps = [a.gap for a in assessments if a.target.principal and a.gap is not None
+            and a.target.kind in ("count",) or (a.target.kind == "level" and a.target.accumulating and a.gap is not None)]
+    worst = max((g for g in gaps if g is not None), default=None)
+    if status == LAGGING:
+        if overdue or (worst is not None and worst > R.red_points):
+            return "红"
+        return "黄"
+    if worst is None:
+        return "" if status == MANUAL else "绿"
+    if worst > R.red_points:
+        return "红"
+    if worst >= R.yellow_points:
+        return "黄"
+    return "绿"
+
+
+def _join(lines: list[str]) -> str:
+    out = []
+    for ln in lines:
+        ln = ln.strip("；; ")
+        if ln and ln not in out:
+            out.append(ln)
+    return "；".join(out)
+
+
+def judge_task(
+    task_text: str,
+    progress: str | None,
+    period_end: date | None,
+    year: int | None,
+    *,
+    deadline: str | None = None,
+    rules: "Rules | dict | None" = None,
+    previous: str | None = None,
+) -> Judgement:
+    """Judge one work-report task.
+
+    Returns a :class:`Judgement` (status 已完成 / 正常推进 / 推进较为滞后 / 未报送 /
+    需人工研判, a reason, a light and one evidence record per target).  ``period_end`` is the
+    end of the reporting period (its day of the year gives 序时进度); ``year`` the task year;
+    ``deadline`` an optional completion deadline ("6月底前") that replaces the year end;
+    ``previous`` the unit's text of the previous period (a near-copy is noted).
+    """
+    from .rules import get_rules
+
+    R = get_rules(rules)
+    task_text = "" if task_text is None else str(task_text)
+    p = "" if progress is None else str(progress).strip()
+    if not p or p.lower() in R.placeholders:
+        return Judgement(NOT_REPORTED, "未报送进展情况", {})
+    pe = _as_date(period_end)
+    y = year or (pe.year if pe else None)
+    expected = elapsed_share(period_end, year, deadline)
+    dl = parse_deadline(deadline, y) if (deadline and y) else None
+    limit = dl or (date(y, 12, 31) if y else None)
+    overdue = bool(dl and pe and pe > dl)
+    year_end = expected is not None and expected >= R.year_end_share
+    details: dict = {"share": expected, "deadline": dl.isoformat() if dl else None}
+
+    prog = read_progress(p, R, y)
+    same = previous and previous.strip() and _similar(core_text(previous), prog.core) >= 0.9
+    note = "（与上期进展基本相同）" if same else ""
+    if same:
+        details["same_as_previous"] = True
+
+    why = _no_information(task_text, prog, R)
+    if why:
+        return Judgement(MANUAL, why + note, details, "", ())
+
+    targets = task_targets(task_text, R)
+    if not targets:
+        targets = [TargetSpec("process", task_text.strip(), principal=True)]
+    n_count = sum(t.kind == "count" for t in targets)
+    n_growth = sum(t.kind == "growth" for t in targets)
+    n_level = sum(t.kind == "level" for t in targets)
+    single = len(targets) == 1
+    assessments: list[Assessment] = []
+    for t in targets:
+        if t.kind == "count":
+            a = assess_count(t, prog, expected, R, n_count, year_end)
+        elif t.kind == "growth":
+            a = assess_growth(t, prog, expected, R, n_growth, year_end)
+        elif t.kind == "level":
+            a = assess_level(t, prog, expected, R, n_level, year_end)
+        elif t.kind == "deliverable":
+            n_deliv = sum(x.kind == "deliverable" for x in targets)
+            a = assess_deliverable(t, prog, expected, R, n_deliv == 1 and n_count == 0, limit, year_end)
+        else:
+            a = assess_process(t, prog, expected, R, single)
+        assessments.append(a)
+
+    principal = [a for a in assessments if a.target.principal] or assessments
+    states = [a.state for a in principal]
+    evidence = tuple(a.record() for a in assessments)
+    details["targets"] = [dict(e) for e in evidence]
+
+    def verdict(status: str, lines: list[str]) -> Judgement:
+        reason = _join(lines) + note
+        light = _light(status, assessments, overdue and status != DONE, R)
+        return Judgement(status, reason, details, light, evidence)
+
+    # the unit's own words of delay
+    if prog.delays:
+        word, c = prog.delays[0]
+        who = f"【{c.unit}】" if c.unit else ""
+        lines = [f"{who}单位自述“{strip_marker(c.text)}”"] + [a.line for a in principal if a.state == "behind"]
+        return verdict(LAGGING, lines)
+    behind = [a for a in principal if a.state in ("behind", "not_started")]
+    if behind:
+        lines = []
+        for a in behind:
+            who = f"【{a.unit}】" if a.unit else ""
+            lines.append(who + a.line)
+        if overdue:
+            lines.append(f"已超过完成时限（{deadline}），尚未完成")
+        return verdict(LAGGING, lines)
+    manual = [a for a in principal if a.state == "manual"]
+    if manual:
+        return verdict(MANUAL, [a.question or a.line for a in manual] + [a.line for a in principal if a not in manual])
+    minor_open = [a for a in assessments if not a.target.principal and a.target.kind == "process"]
+    if all(s == "met" for s in states) and any(a.target.kind != "process" for a in principal):
+        if minor_open and not year_end:
+            # the quantified part is done, the continuing work (加快建设…) goes on until the year's end
+            return verdict(NORMAL, [a.line for a in principal] + [a.line for a in minor_open])
+        return verdict(DONE, [a.line for a in principal])
+    if all(s == "met" for s in states):  # a process target is met only when it reached its result (已上市)
+        return verdict(DONE, [a.line for a in principal])
+    known = [a for a in principal if a.state in ("met", "on_track")]
+    unknown = [a for a in principal if a.state == "unknown"]
+    if known and (not unknown or not year_end):
+        lines = [a.line for a in known] + [a.line for a in unknown]
+        if expected is None:
+            lines.append("未提供报送期，未对照序时进度")
+        return verdict(NORMAL, lines)
+    # nothing could be tied to a principal target
+    early = expected is not None and expected <= R.early_share
+    activity = bool(prog.stages) or any(r.modality in ("scope", "prep", "planned", "underway") for r in prog.readings)
+    if early and activity and not year_end:
+        lines = [f"序时进度{share_pct(expected)}，工作处于起步阶段：{strip_marker(prog.clauses[0].text) if prog.clauses else ''}"]
+        lines += [a.line for a in unknown]
+        return verdict(NORMAL, lines)
+    questions = [a.question or a.line for a in unknown] or ["进展无法与任务目标对应"]
+    return verdict(MANUAL, questions)
