@@ -197,16 +197,18 @@ def _modality(q: Quantity, c: Clause, prev: Clause | None, R: Rules, year: int |
         return "multi_year", remainder
     if R.not_started_re.search(before) or R.not_started_re.search(after):
         return "not_started", remainder
+    if re.search(r"需求|清单|涉及|纳入|范围|对象|名单|计划改造|计划实施", before):
+        return "scope", remainder
     sent_before = c.sentence[:max(0, q.span[0] - c.sent_start)]
     if R.stock_re.search(before) or re.search(r"全区[^，,；;。]{0,12}达到?\s*$", before) or (
             "全区" in before and "累计" in before):
         return "stock", remainder
     if re.search(r"共有|现有|拥有|保有", sent_before) and not re.search(r"新建|新增|20\d\d年", before):
         return "stock", remainder
-    if R.plan_re.search(before):
-        return "planned", remainder
     if R.scope_re.search(before):
         return "scope", remainder
+    if R.plan_re.search(before):
+        return "planned", remainder
     if R.underway_re.search(before):
         return "underway", remainder
     if prev is not None and (R.underway_re.search(prev.text) and re.search(r"涉及|约|共计|计", before)):
@@ -244,8 +246,8 @@ def _stage_marks(c: Clause, R: Rules) -> list[StageMark]:
             elif stage == "施工":
                 if re.search(r"(?:计划|预计|拟|将|未|尚未|暂未|待)\s*[^，,；;。]{0,4}$", before):
                     continue
-                if m.group(0) == "施工" and re.match(r"^\s*(?:图|招标|许可|单位|方案|窗口)", after):
-                    continue
+                if re.match(r"^\s*(?:图|招标|许可|单位|方案|窗口|设计|计划|队伍)", after):
+                    continue  # 施工图, 装修方案: documents of the preparatory stage
             elif stage == "前期":
                 if re.match(r"^\s*(?:后|中)", after) and m.group(0) in ("设计", "方案"):
                     pass

@@ -166,6 +166,8 @@ def judge_task(
     def verdict(status: str, lines: list[str]) -> Judgement:
         reason = _join(lines) + note
         light = _light(status, assessments, overdue and status != DONE, R)
+        if year_end and status != DONE and light == "绿" and any(a.state != "met" for a in principal):
+            light = "黄"  # the year (or the deadline) is over and a target is not met
         return Judgement(status, reason, details, light, evidence)
 
     # the unit's own words of delay
@@ -203,7 +205,9 @@ def judge_task(
         return verdict(NORMAL, lines)
     # nothing could be tied to a principal target
     early = expected is not None and expected <= R.early_share
-    activity = bool(prog.stages) or any(r.modality in ("scope", "prep", "planned", "underway") for r in prog.readings)
+    stock_clauses = {r.clause for r in prog.readings if r.modality in ("stock", "other_year")}
+    activity = any(m.clause not in stock_clauses for m in prog.stages) or any(
+        r.modality in ("scope", "prep", "planned", "underway") for r in prog.readings)
     if early and activity and not year_end:
         lines = [f"序时进度{share_pct(expected)}，工作处于起步阶段：{strip_marker(prog.clauses[0].text) if prog.clauses else ''}"]
         lines += [a.line for a in unknown]
