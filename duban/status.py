@@ -54,7 +54,7 @@ PARALLEL_FROM = 2000  # tasks; below this one process is fast enough (no start-u
 _CHUNKS_PER_WORKER = 4
 
 # What one task's judgement needs and gives, as plain picklable values.
-TaskInput = tuple[str, str, "str | None"]  # (task text, progress text, deadline)
+TaskInput = tuple  # (task text, progress text, deadline, previous period's progress text or None)
 TaskOutput = tuple[str, str, str, tuple]  # (status, reason, light, evidence)
 
 
@@ -71,12 +71,19 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _task_input(task, label: str) -> TaskInput:
+def _task_input(task, label: str, previous_label: str | None = None) -> TaskInput:
     e = task.entry(label)
     text = e.progress
     if e.amount:
         text = f"{text}\n完成量：{e.amount}" if text else f"完成量：{e.amount}"
-    return task.task, text, task.deadline or None
+    prev = task.periods.get(previous_label).progress if previous_label and previous_label in task.periods else None
+    return task.task, text, task.deadline or None, prev or None
+
+
+def _previous_label(master: Master, label: str) -> str | None:
+    labels = [p.label for p in master.periods]
+    i = labels.index(label) if label in labels else -1
+    return labels[i - 1] if i > 0 else None
 
 
 def _judge_chunk(items: list[TaskInput], period_end: date | None, year: int | None, rules: dict) -> list[TaskOutput]:
@@ -84,8 +91,8 @@ def _judge_chunk(items: list[TaskInput], period_end: date | None, year: int | No
     r = judge.get_rules(rules)
     out = []
     with _gc_paused():
-        for task, text, deadline in items:
-            j = judge.judge_task(task, text, period_end, year, deadline=deadline, rules=r)
+        for task, text, deadline, *prev in items:
+            j = judge.judge_task(task, text, period_end, year, deadline=deadline, rules=r, previous=prev[0] if prev else None)
             out.append((j.status, j.reason, j.light, j.evidence))
     return out
 
@@ -126,8 +133,9 @@ def judge_tasks(items: list[TaskInput], period_end: date | None, year: int | Non
     r = judge.get_rules(rules)
     out = []
     with _gc_paused():
-        for i, (task, text, deadline) in enumerate(items, start=1):
-            j = judge.judge_task(task, text, period_end, year, deadline=deadline, rules=r)
+        for i, (task, text, deadline, *prev) in enumerate(items, start=1):
+            j = judge.judge_task(task, text, period_end, year, deadline=deadline, rules=r,
+                                 previous=prev[0] if prev else None)
             out.append((j.status, j.reason, j.light, j.evidence))
             if progress and i % 50 == 0:
                 progress(i)
@@ -161,7 +169,8 @@ def judge_master(master: Master, label: str | None = None,
         if progress:
             progress(n, total)
 
-    items = [_task_input(t, period.label) for t in master.tasks]
+    prev = _previous_label(master, period.label)
+    items = [_task_input(t, period.label, prev) for t in master.tasks]
     judged = judge_tasks(items, period.end, master.year, rules_override, workers=workers, progress=tasks_done)
     done = len(items)
     for t, (status, reason, light, evidence) in zip(master.tasks, judged):
@@ -187,7 +196,7 @@ def attach_evidence(master: Master, label: str | None = None) -> None:
     or override: what staff and the last ``duban status`` wrote stays as it is."""
     period = master.period(label)
     rules_override = rules_from_settings(master.settings)
-    items = [_task_input(t, period.label) for t in master.tasks]
+    items = [_task_input(t, period.label, _previous_label(master, period.label)) for t in master.tasks]
     judged = judge_tasks(items, period.end, master.year, rules_override)
     for t, (_status, _reason, light, evidence) in zip(master.tasks, judged):
         e = t.entry(period.label)
