@@ -150,6 +150,9 @@ def _count_candidates(t: TargetSpec, prog: Progress, R: Rules, n_count_targets: 
         ov = _overlap(t, r)
         if t.measure is None and q.unit is not None and ov < R.min_subject_overlap:
             continue
+        same_measure = q.unit == t.measure or q.unit in _SYN.get(t.measure or "", ()) or (q.unit, t.measure) in _CONVERT
+        if t.goal and not same_measure and not 0.02 <= q.value * f / t.goal <= 5:
+            continue  # "惠及居民1.26万户" is not "改造老旧小区45个"
         if q.subject and ov < R.min_subject_overlap:
             # a named quantity of something else (资金, 人次, 培训 …)
             if n_count_targets > 1 or subject_overlap(_key(t), r.clause.sentence) < 0.5:
@@ -199,7 +202,16 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
     best = None
     if done:
         # the best-named figure; among equals the larger (year-to-date beats a part of it)
-        best = max(done, key=lambda x: (round(x[0], 1), x[1].modality == "done", x[1].q.value * x[2]))
+        tv = t.verb or ""
+
+        def rank(x):
+            ov, r, f = x
+            before = r.clause.text[:max(0, r.q.span[0] - r.clause.start)]
+            verb_match = bool(tv and (tv in (r.q.verb or "") or tv in before))
+            return (round(ov, 1), verb_match, "累计" not in before or not verb_match, r.modality == "done",
+                    r.q.value * f)
+
+        best = max(done, key=rank)
     if best is not None:
         ov, r, f = best
         value = r.q.value * f
@@ -211,13 +223,20 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
             a.share = rr.q.value / 100.0
             a.actual = a.share * goal if goal else None
             a.actual_text, a.quote, a.unit = rr.phrase, _quote(rr), rr.clause.unit
-    under_value = sum(r.q.value * f for _, r, f in underway if not r.remainder or True)
-    remainder_under = any(r.remainder and r.modality == "underway" for _, r, _ in cands) or any(
-        re.search(r"(?:其余|剩余)[^，,；;。]{0,12}(?:正在|在建|施工|安装|推进|落实)", c.text) for c in prog.clauses)
+    under_value = sum(r.q.value * f for _, r, f in underway)
+    # planned work already arranged within the time limit ("0.9万亩已落实地块和苗木，计划11月集中实施")
+    arranged = [(r, f) for _, r, f in cands if r.modality == "planned" and re.search(r"落实|安排|排定", r.clause.sentence)]
+    under_value += sum(r.q.value * f for r, f in arranged)
+    remainder_under = any(
+        re.search(r"(?:其余|剩余)[^，,；;。]{0,12}(?:正在|在建|施工|安装|推进|落实)", c.text)
+        and not re.search(r"未|暂缓|停", c.text) for c in prog.clauses)
     label = t.text
     if a.share is None:
         for c in prog.clauses:
-            if re.search(r"(?:已|均已)?全部(?:建成|完成|完工|投用|建设完成)|均已(?:建成|完成|完工|投用)", c.text) and (
+            m_all = re.search(r"(?:已|均已)?全部(?:建成|完成|完工|投用|建设完成)|均已(?:建成|完成|完工|投用)", c.text)
+            if m_all and R.plan_re.search(c.text[:m_all.start()]):
+                continue  # "计划秋季开学前全部投用" is a plan
+            if m_all and (
                     n_count_targets == 1 or subject_overlap(_key(t), c.sentence) >= 0.5):
                 a.state, a.share, a.gap = "met", 1.0, 0.0
                 a.quote = strip_marker(c.text)
@@ -241,6 +260,13 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
             a.quote = _quote(r)
             a.line = f"{label}：进展只报了累计或存量数（{r.phrase}），未报告今年新增数量"
             a.question = f"“{r.phrase}”是累计存量，今年“{label}”实际完成多少？"
+        elif kinds & {"prep"} and expected is not None and rshare(expected) >= R.prep_ok_share and not any(
+                m.stage in ("完工", "投用") for m in prog.stages):
+            r = next(r for _, r, _ in cands if r.modality == "prep")
+            a.state = "behind"
+            a.quote = _quote(r)
+            a.stage = "前期"
+            a.line = f"{label}：{a.quote}，序时进度已达{share_pct(expected)}仍处于前期环节，未见完成量"
         elif kinds & {"scope", "planned", "prep"}:
             r = next(r for _, r, _ in cands if r.modality in ("scope", "planned", "prep"))
             a.quote = _quote(r)
@@ -385,8 +411,33 @@ def assess_level(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
     rs = [r for r in _rate_readings(t, prog, ("percent",), R, n_same) if r.modality != "other_year"]
     if t.measure not in (None, "%") and not rs:
         rs = []
-    if t.object and rs:
+    if t.accumulating and not rs:
+        rs = [r for r in prog.readings if r.q.kind == "percent" and re.search(r"率", r.clause.text)
+              and r.modality not in ("planned", "echo", "other_year")]
+    noun = re.search(r"[\u4e00-\u9fff]{1,2}率$", t.object or "")
+    if noun and rs:
         # the reported rate must be the target's rate (城镇调查失业率 is not 城镇登记失业率)
+        n = noun.group(0)
+        qual = (t.object or "")[:noun.start()][-2:]
+        same, other = [], []
+        for r in rs:
+            i = r.clause.text.find(n)
+            if i < 0:
+                continue
+            before = r.clause.text[:i]
+            (same if (not before or before[-2:] == qual or qual in before or not re.search(r"[\u4e00-\u9fff]{2}$", before)
+                      or subject_overlap(qual, before[-4:]) > 0) else other).append(r)
+        if same:
+            rs = same
+        elif other:
+            r = other[0]
+            a.quote = _quote(r)
+            a.actual_text = r.phrase
+            a.line = f"{t.text}：进展所报“{r.phrase}”与目标口径不一致"
+            a.question = f"进展报告的是“{strip_marker(r.clause.text)}”，与目标“{t.text}”口径不同，能否对照？"
+            a.state = "manual"
+            return a
+    elif t.object and rs and not t.accumulating:
         key = re.sub(r"^(?:全区|全市|城市|城乡)", "", t.object)
         exact = [r for r in rs if key and key[-4:] in r.clause.text]
         if exact:
@@ -408,8 +459,8 @@ def assess_level(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
     goal = t.goal if t.goal is not None else 100.0
     a.actual, a.actual_text, a.quote, a.unit = v, r.phrase, _quote(r), r.clause.unit
     shown = f"{t.text}：{r.phrase}"
-    rivals = [o for o in rs[1:] if o.q.value < goal and _overlap(t, o) >= _overlap(t, r) - 0.15
-              and o.clause.sent_start == r.clause.sent_start]
+    rivals = [o for o in rs[1:] if o.q.value < goal and o.clause.sent_start == r.clause.sent_start
+              and (_overlap(t, o) >= _overlap(t, r) - 0.15 or (noun and noun.group(0) in o.clause.text))]
     if t.qualifier != "at_most" and v >= goal - 1e-9 and rivals:
         o = rivals[0]
         a.line = f"{t.text}：{r.phrase}，但{strip_marker(o.clause.text)}"
@@ -509,8 +560,16 @@ def assess_deliverable(t: TargetSpec, prog: Progress, expected: float | None, R:
     # a deliverable that is itself a document or a survey (城市设计, 城市体检, 土壤普查): its
     # "preparatory" words are the work itself
     doc_like = bool(R.stage_prep_re.search(t.object or "") or re.search(r"体检|普查|调查|评估|规划|编制", t.object or ""))
+    doc_target = bool(re.search(r"^(?:制定|编制|出台|印发|发布|公布)", t.verb or "") or
+                      re.search(r"(?:清单|方案|规划|办法|制度|意见|机制|细则|指南)$", t.object or ""))
     for item, best, late_plan, ns, marks in subs:
         stage = best.stage if best else None
+        if doc_target and stage in (None, "前期"):
+            c = next((c for c in prog.clauses if (item[:4] in c.sentence or single)
+                      and re.search(r"印发|出台|公布|发布|推出|形成|审议通过|通过审议|制定", c.text)), None)
+            if c is not None:
+                best = StageMark("完工", "印发", c)
+                stage = "完工"
         if doc_like and stage == "前期":
             stage = "施工"
         q = _quote(best) if best else None
@@ -607,6 +666,12 @@ def assess_process(t: TargetSpec, prog: Progress, expected: float | None, R: Rul
         a.quote = strip_marker(c.text)
         a.unit = c.unit
         a.line = f"{t.text}：序时进度已达{share_pct(expected)}，仍“{w}”"
+        return a
+    building = bool(re.search(r"建设|建|改造|迁建", (t.verb or "") + (t.object or "")[:4]))
+    if building and best is not None and best.stage == "前期" and expected is not None \
+            and rshare(expected) >= R.prep_ok_share and not any(m.stage != "前期" for m in prog.stages):
+        a.state, a.stage, a.quote, a.unit = "not_started", "前期", strip_marker(best.clause.text), best.clause.unit
+        a.line = f"{t.text}：{a.quote}，序时进度已达{share_pct(expected)}仍未开工"
         return a
     result = re.search(r"上市|落地|挂牌|投用|建成|揭牌|开业", t.object or "")
     if result and best is not None and best.stage in ("完工", "投用") and result.group(0) in best.clause.sentence:

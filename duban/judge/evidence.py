@@ -32,7 +32,8 @@ _PERIOD_PREFIX_RE = re.compile(
 _OTHER_YEAR_RE = re.compile(r"(20\d\d)\s*年")
 _RANK_BEFORE_RE = re.compile(r"第\s*$|前\s*$")
 _MONTH_ONLY_RE = re.compile(r"(?:其中|当月|仅)?\s*(?<![-—－~～至到\d])(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月(?:份)?[^，,；;。]{0,8}$|"
-                            r"(?:其中|本|当)?\s*[一二三四]?季度[^，,；;。]{0,6}$|当月|本月")
+                            r"(?:其中|当)?\s*(?<![前])[二三四]季度[^，,；;。]{0,6}$|当月|本月|当季")
+_THIS_QUARTER_RE = re.compile(r"本季度|本季")
 _ENDS_WITH_HEADING = re.compile(r"[：:]\s*$")
 _PLAN_DATE_RE = re.compile(
     r"(计划|预计|力争|争取|拟|将于|将在|确保|顺延至|调整至|推迟至|延期至|延至|待)[^，,；;。]{0,14}?"
@@ -174,7 +175,8 @@ def _prev_clause(clauses: list[Clause], c: Clause) -> Clause | None:
     return None
 
 
-def _modality(q: Quantity, c: Clause, prev: Clause | None, R: Rules, year: int | None) -> tuple[str, bool]:
+def _modality(q: Quantity, c: Clause, prev: Clause | None, R: Rules, year: int | None,
+              late_period: bool = True) -> tuple[str, bool]:
     a = q.span[0] - c.start
     b = q.span[1] - c.start
     before = c.text[:max(0, a)]
@@ -191,7 +193,7 @@ def _modality(q: Quantity, c: Clause, prev: Clause | None, R: Rules, year: int |
             return "other_year", remainder
     if R.other_year_re.search(before) and q.kind in ("count", "amount"):
         return "other_year", remainder
-    if q.period_only or _MONTH_ONLY_RE.search(before):
+    if q.period_only or _MONTH_ONLY_RE.search(before) or (_THIS_QUARTER_RE.search(before) and late_period):
         return "period_only", remainder
     if R.multi_year_re.search(before) or R.multi_year_re.search(after[:6]):
         return "multi_year", remainder
@@ -211,10 +213,12 @@ def _modality(q: Quantity, c: Clause, prev: Clause | None, R: Rules, year: int |
         return "planned", remainder
     if R.underway_re.search(before):
         return "underway", remainder
-    if prev is not None and (R.underway_re.search(prev.text) and re.search(r"涉及|约|共计|计", before)):
+    if prev is not None and (R.underway_re.search(prev.text) and re.search(r"涉及|共计", before)):
         return "underway", remainder
-    if R.stage_prep_re.search(before) and not (R.stage_done_re.search(before) or R.stage_inuse_re.search(before)):
-        return "prep", remainder
+    preps = [m.end() for m in R.stage_prep_re.finditer(before)]
+    dones = [m.end() for m in R.stage_done_re.finditer(before)] + [m.end() for m in R.stage_inuse_re.finditer(before)]
+    if preps and (not dones or max(preps) > max(dones)):
+        return "prep", remainder  # "完成整治方案设计48条": the last step named is preparatory
     if (R.stage_prep_re.search(after) or R.scope_re.search(after) or re.search(r"尚在前期|前期阶段", after)) and not (
             R.stage_done_re.search(after) or R.stage_inuse_re.search(after)):
         # "已完成10个示范点的选址和方案审核", "3个项目尚在前期": the number names what is being prepared
@@ -288,8 +292,11 @@ def _plan_date(when: str, year: int | None) -> date | None:
     return None
 
 
-def read_progress(text: str, R: Rules, year: int | None = None) -> Progress:
-    """Read a progress text into clauses, readings, stages, delays and plans."""
+def read_progress(text: str, R: Rules, year: int | None = None, period_end: date | None = None) -> Progress:
+    """Read a progress text into clauses, readings, stages, delays and plans.
+
+    ``period_end`` tells whether "本季度" is the whole period (a first-quarter report) or a part."""
+    late_period = period_end is None or period_end.month > 3
     prog = Progress(text=text, core=core_text(text))
     prog.clauses = split_clauses(text)
     prog.units = [u for u, _, _ in _segments(text) if u]
@@ -297,11 +304,11 @@ def read_progress(text: str, R: Rules, year: int | None = None) -> Progress:
         c = _clause_of(prog.clauses, q.span[0])
         if c is None:
             continue
-        modality, remainder = _modality(q, c, _prev_clause(prog.clauses, c), R, year)
+        modality, remainder = _modality(q, c, _prev_clause(prog.clauses, c), R, year, late_period)
         if modality in ("done", "neutral") and c.text.lstrip().startswith("其中") and prog.readings:
             last = prog.readings[-1]
             if last.clause.sent_start == c.sent_start and last.modality in ("stock", "scope", "prep", "underway") \
-                    and not re.search(r"新建|新增|今年|本年|%d年" % (year or 0), c.text):
+                    and not re.search(r"新建|新增|今年|本年|已完成|完成|建成|完工|投用|%d年" % (year or 0), c.text):
                 modality = last.modality  # "累计建成4630个，其中公共充电桩2860个": a part of the same stock
         prog.readings.append(Reading(q, modality, c, remainder))
     for c in prog.clauses:

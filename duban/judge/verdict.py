@@ -25,6 +25,9 @@ from .timing import _as_date, elapsed_share, parse_deadline
 
 _SLOGAN_PUNCT = "，。、；：,.;: "
 _NUM_RE = re.compile(r"\d+(?:\.\d+)?")
+# concrete deeds (as opposed to 坚决落实、大力推进、确保取得实效)
+_CONCRETE_RE = re.compile(r"印发|出台|召开|组建|成立|签订|签约|提交|上线|举办|开工|建成|完成|制定|编制|发布|公布|启动|交办|验收|"
+                          r"通过|获评|入选|命名|挂牌|开通|建立|形成|组织|开展了|实施了|推出|引进|新增|新建|接入|办理|审定|批复")
 
 
 def _similar(a: str, b: str) -> float:
@@ -59,6 +62,8 @@ def _no_information(task: str, prog: Progress, R: Rules) -> str | None:
     has_stage = bool(prog.stages or prog.not_started or prog.delays or R.underway_re.search(core))
     if not has_number and not has_stage and _similar(core, task) >= 0.45:
         return f"进展只复述任务或表态（“{strip_marker(core)}”），没有实际工作和数据，无法判断"
+    if not has_number and not has_stage and not _CONCRETE_RE.search(core):
+        return f"进展只有表态（“{strip_marker(core)}”），没有实际工作和数据，无法判断"
     return None
 
 
@@ -126,7 +131,7 @@ def judge_task(
     year_end = expected is not None and expected >= R.year_end_share
     details: dict = {"share": expected, "deadline": dl.isoformat() if dl else None}
 
-    prog = read_progress(p, R, y)
+    prog = read_progress(p, R, y, pe)
     same = previous and previous.strip() and _similar(core_text(previous), prog.core) >= 0.9
     note = "（与上期进展基本相同）" if same else ""
     if same:
@@ -188,7 +193,8 @@ def judge_task(
     manual = [a for a in principal if a.state == "manual"]
     if manual:
         return verdict(MANUAL, [a.question or a.line for a in manual] + [a.line for a in principal if a not in manual])
-    minor_open = [a for a in assessments if not a.target.principal and a.target.kind == "process"]
+    minor_open = [a for a in assessments if not a.target.principal and a.target.kind == "process"
+                  and a.stage in ("前期", "施工")]
     if all(s == "met" for s in states) and any(a.target.kind != "process" for a in principal):
         if minor_open and not year_end:
             # the quantified part is done, the continuing work (加快建设…) goes on until the year's end
@@ -208,7 +214,7 @@ def judge_task(
     stock_clauses = {r.clause for r in prog.readings if r.modality in ("stock", "other_year")}
     activity = any(m.clause not in stock_clauses for m in prog.stages) or any(
         r.modality in ("scope", "prep", "planned", "underway") for r in prog.readings)
-    if early and activity and not year_end:
+    if early and activity and not year_end and all(a.target.kind in ("count", "deliverable", "process") for a in unknown):
         lines = [f"序时进度{share_pct(expected)}，工作处于起步阶段：{strip_marker(prog.clauses[0].text) if prog.clauses else ''}"]
         lines += [a.line for a in unknown]
         return verdict(NORMAL, lines)
