@@ -208,8 +208,7 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
             ov, r, f = x
             before = r.clause.text[:max(0, r.q.span[0] - r.clause.start)]
             verb_match = bool(tv and (tv in (r.q.verb or "") or tv in before))
-            return (round(ov, 1), verb_match, "累计" not in before or not verb_match, r.modality == "done",
-                    r.q.value * f)
+            return (round(ov, 1), verb_match, r.modality == "done", r.q.value * f)
 
         best = max(done, key=rank)
     if best is not None:
@@ -223,7 +222,14 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
             a.share = rr.q.value / 100.0
             a.actual = a.share * goal if goal else None
             a.actual_text, a.quote, a.unit = rr.phrase, _quote(rr), rr.clause.unit
-    under_value = sum(r.q.value * f for _, r, f in underway)
+    done_value = a.actual or 0.0
+    under_value = 0.0
+    for _, r, f in underway:
+        before = r.clause.text[:max(0, r.q.span[0] - r.clause.start)]
+        v = r.q.value * f
+        if re.search(r"开工", before + r.clause.text[r.q.span[1] - r.clause.start:][:6]) and not re.search(r"在建|正在", before):
+            v = max(0.0, v - done_value)  # "开工32条，完工18条": the started include the finished
+        under_value += v
     # planned work already arranged within the time limit ("0.9万亩已落实地块和苗木，计划11月集中实施")
     arranged = [(r, f) for _, r, f in cands if r.modality == "planned" and re.search(r"落实|安排|排定", r.clause.sentence)]
     under_value += sum(r.q.value * f for r, f in arranged)
@@ -249,7 +255,13 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
             a.actual_text, a.quote, a.unit = my.phrase, _quote(my), my.clause.unit
     if a.share is None:
         kinds = {r.modality for _, r, _ in cands}
-        if underway:
+        building = [m for m in prog.stages if m.stage == "施工"]
+        if building and not underway and expected is not None and rshare(expected) <= R.prep_ok_share and not year_end:
+            a.state = "on_track"
+            a.stage = "施工"
+            a.quote = strip_marker(building[0].clause.text)
+            a.line = f"{label}：{a.quote}，正在施工，尚未形成完成量"
+        elif underway:
             a.state = "unknown"
             a.actual_text = underway[0][1].phrase
             a.quote = _quote(underway[0][1])
@@ -261,7 +273,7 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
             a.line = f"{label}：进展只报了累计或存量数（{r.phrase}），未报告今年新增数量"
             a.question = f"“{r.phrase}”是累计存量，今年“{label}”实际完成多少？"
         elif kinds & {"prep"} and expected is not None and rshare(expected) >= R.prep_ok_share and not any(
-                m.stage in ("完工", "投用") for m in prog.stages):
+                m.stage != "前期" for m in prog.stages):
             r = next(r for _, r, _ in cands if r.modality == "prep")
             a.state = "behind"
             a.quote = _quote(r)
@@ -415,6 +427,7 @@ def assess_level(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
         rs = [r for r in prog.readings if r.q.kind == "percent" and re.search(r"率", r.clause.text)
               and r.modality not in ("planned", "echo", "other_year")]
     noun = re.search(r"[\u4e00-\u9fff]{1,2}率$", t.object or "")
+    rs_all = list(rs)
     if noun and rs:
         # the reported rate must be the target's rate (城镇调查失业率 is not 城镇登记失业率)
         n = noun.group(0)
@@ -459,7 +472,7 @@ def assess_level(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
     goal = t.goal if t.goal is not None else 100.0
     a.actual, a.actual_text, a.quote, a.unit = v, r.phrase, _quote(r), r.clause.unit
     shown = f"{t.text}：{r.phrase}"
-    rivals = [o for o in rs[1:] if o.q.value < goal and o.clause.sent_start == r.clause.sent_start
+    rivals = [o for o in rs_all if o is not r and o.q.value < goal and o.clause.sent_start == r.clause.sent_start
               and (_overlap(t, o) >= _overlap(t, r) - 0.15 or (noun and noun.group(0) in o.clause.text))]
     if t.qualifier != "at_most" and v >= goal - 1e-9 and rivals:
         o = rivals[0]

@@ -193,7 +193,10 @@ def _modality(q: Quantity, c: Clause, prev: Clause | None, R: Rules, year: int |
             return "other_year", remainder
     if R.other_year_re.search(before) and q.kind in ("count", "amount"):
         return "other_year", remainder
-    if q.period_only or _MONTH_ONLY_RE.search(before) or (_THIS_QUARTER_RE.search(before) and late_period):
+    period_only = q.period_only or bool(_MONTH_ONLY_RE.search(before)) or bool(_THIS_QUARTER_RE.search(before) and late_period)
+    if period_only and not late_period and _THIS_QUARTER_RE.search(before) and not _MONTH_ONLY_RE.search(before):
+        period_only = False  # in a first-quarter report 本季度 is the whole period
+    if period_only:
         return "period_only", remainder
     if R.multi_year_re.search(before) or R.multi_year_re.search(after[:6]):
         return "multi_year", remainder
@@ -213,6 +216,9 @@ def _modality(q: Quantity, c: Clause, prev: Clause | None, R: Rules, year: int |
         return "planned", remainder
     if R.underway_re.search(before):
         return "underway", remainder
+    rest = c.sentence[max(0, q.span[1] - c.sent_start):]
+    if re.search(r"落实|安排|排定", after) and re.search(r"计划|拟|将于|将在", rest):
+        return "planned", remainder  # "0.9万亩已落实地块和苗木，计划11月集中实施"
     if prev is not None and (R.underway_re.search(prev.text) and re.search(r"涉及|共计", before)):
         return "underway", remainder
     preps = [m.end() for m in R.stage_prep_re.finditer(before)]
@@ -250,7 +256,7 @@ def _stage_marks(c: Clause, R: Rules) -> list[StageMark]:
             elif stage == "施工":
                 if re.search(r"(?:计划|预计|拟|将|未|尚未|暂未|待)\s*[^，,；;。]{0,4}$", before):
                     continue
-                if re.match(r"^\s*(?:图|招标|许可|单位|方案|窗口|设计|计划|队伍)", after):
+                if re.match(r"^\s*(?:工程)?(?:图|招标|许可|单位|方案|窗口|设计|计划|队伍)", after):
                     continue  # 施工图, 装修方案: documents of the preparatory stage
             elif stage == "前期":
                 if re.match(r"^\s*(?:后|中)", after) and m.group(0) in ("设计", "方案"):
