@@ -115,6 +115,9 @@ def test_self_declared_delay(text, declared):
     ("新增城镇就业3万人", "全年新增城镇就业3.12万人", YE, DONE, "绿", ["3.12万人"]),
     ("农村改厕1220", "全年完成农村改厕1150户", YE, MANUAL, "黄", ["接近但未达到"]),
     ("城镇调查失业率控制在5.5%以内", "一季度，全区城镇登记失业率2.9%", Q1, MANUAL, "", ["口径"]),
+    ("工程建设项目审批时间压缩至60个工作日以内", "平均审批用时72个工作日，较去年同期压缩18个工作日", Q3, LAGGING, "黄",
+     ["超出目标12个工作日"]),
+    ("企业开办时间压缩至1个工作日以内", "平均开办时间0.8个工作日", Q1, DONE, "绿", ["0.8个工作日"]),
 ])
 def test_verdicts(task, progress, period_end, status, light, words):
     j = judge_task(task, progress, period_end, 2022)

@@ -417,8 +417,35 @@ def assess_growth(t: TargetSpec, prog: Progress, expected: float | None, R: Rule
     return a
 
 
+_TIME_UNITS = {"工作日": "个?工作日", "自然日": "个?自然日", "天": "天|日", "日": "天|日", "小时": "小时", "分钟": "分钟"}
+
+
+def assess_time_limit(t: TargetSpec, prog: Progress, expected: float | None, R: Rules) -> Assessment:
+    """压缩至60个工作日以内: the reported duration, not a reduction or last year's figure."""
+    a = Assessment(t, "unknown", expected=expected)
+    rx = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%s)" % _TIME_UNITS.get(t.measure or "", re.escape(t.measure or "")))
+    for c in prog.clauses:
+        for m in rx.finditer(c.text):
+            before = c.text[:m.start()]
+            if R.other_year_re.search(before) or re.search(r"压缩|缩短|减少|提速|节约|节省|以内|超过", before[-6:]):
+                continue
+            v = float(m.group(1))
+            a.actual, a.actual_text, a.quote, a.unit = v, m.group(0), strip_marker(c.text), c.unit
+            ok = v <= (t.goal or 0) + 1e-9
+            a.gap = max(v - (t.goal or 0), 0.0)
+            a.state = "met" if ok else "behind"
+            a.line = f"{t.text}：{strip_marker(c.text)}，" + (
+                "已达到目标" if ok else f"超出目标{_fmt(round(v - (t.goal or 0), 2))}{'个' if t.measure == '工作日' else ''}{t.measure}")
+            return a
+    a.line = f"{t.text}：进展未报告实际用时"
+    a.question = f"进展未报告“{t.text}”的实际用时，是多少？"
+    return a
+
+
 def assess_level(t: TargetSpec, prog: Progress, expected: float | None, R: Rules, n_same: int,
                  year_end: bool) -> Assessment:
+    if t.verb == "压缩至" and t.measure and t.measure != "%":
+        return assess_time_limit(t, prog, expected, R)
     a = Assessment(t, "unknown", expected=expected)
     rs = [r for r in _rate_readings(t, prog, ("percent",), R, n_same) if r.modality != "other_year"]
     if t.measure not in (None, "%") and not rs:

@@ -26,6 +26,9 @@ _LEAD_ADVERBS_RE = re.compile(r"^(?:确保|力争|努力|全年|年内|今年|�
 _ITEM_SPLIT_RE = re.compile(r"[、和及与]")
 _COVERAGE_RE = re.compile(r"全覆盖|覆盖率(?:达到?)?100\s*[%％]")
 _GENERIC_BUILD = frozenset(["建设", "建", "推进", "推动", ""])
+# time limits: 审批时间压缩至60个工作日以内, 办结时限缩短到3天
+_TIME_LIMIT_RE = re.compile(r"([\u4e00-\u9fffA-Za-z“”]{2,20}?)(?:压缩|缩短|控制|降低|减少|压减)(?:至|到|在)\s*"
+                            r"(\d+(?:\.\d+)?)\s*个?(工作日|自然日|天|日|小时|分钟)(?:以内|以下|之内)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,12 @@ def _task_targets(task_text: str, R: Rules) -> tuple[TargetSpec, ...]:
                 acc = kind == "level" and bool(R.accumulating_rates_re.search(t.subject or t.label or ""))
                 out.append(TargetSpec(kind, t.label or t.text, t.verb, t.subject, t.value, t.unit, t.qualifier, acc,
                                       True, index, (), t))
+            continue
+        tl = _TIME_LIMIT_RE.search(part)
+        if tl:
+            subject = _LEAD_ADVERBS_RE.sub("", tl.group(1))
+            out.append(TargetSpec("level", part.strip(), "压缩至", subject, float(tl.group(2)), tl.group(3), "at_most",
+                                  False, True, index))
             continue
         spec = _deliverable_or_process(part, index, R)
         if spec:
