@@ -278,7 +278,7 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
             a.state = "behind"
             a.quote = _quote(r)
             a.stage = "前期"
-            a.line = f"{label}：{a.quote}，序时进度已达{share_pct(expected)}仍处于前期环节，未见完成量"
+            a.line = f"{label}：{a.quote}，序时进度已达{share_pct(expected)}，仍处于前期环节，未见完成量"
         elif kinds & {"scope", "planned", "prep"}:
             r = next(r for _, r, _ in cands if r.modality in ("scope", "planned", "prep"))
             a.quote = _quote(r)
@@ -659,9 +659,10 @@ def assess_deliverable(t: TargetSpec, prog: Progress, expected: float | None, R:
             elif stage == "施工":
                 lines.append(f"{name}：{q}，低于序时进度{share_pct(expected)}")
             else:
-                lines.append(f"{name}：{q}，序时进度已过{share_pct(expected)}仍{stage_word or '未开工'}")
+                still = {"尚在前期阶段": "仍处于前期阶段", "正在推进": "仍在推进"}.get(stage_word, "仍未开工")
+                lines.append(f"{name}：{q}，序时进度已达{share_pct(expected)}，{still}")
         elif st == "not_started":
-            lines.append(f"{name}：{q}，序时进度已过{share_pct(expected)}仍未开工")
+            lines.append(f"{name}：{q}，序时进度已达{share_pct(expected)}，仍未开工")
         elif st == "on_track":
             lines.append(f"{name}：{q}" + (f"（{stage_word}）" if stage_word and stage_word not in (q or "") else ""))
         else:
@@ -711,7 +712,7 @@ def assess_process(t: TargetSpec, prog: Progress, expected: float | None, R: Rul
     if building and best is not None and best.stage == "前期" and expected is not None \
             and rshare(expected) >= R.prep_ok_share and not any(m.stage != "前期" for m in prog.stages):
         a.state, a.stage, a.quote, a.unit = "not_started", "前期", strip_marker(best.clause.text), best.clause.unit
-        a.line = f"{t.text}：{a.quote}，序时进度已达{share_pct(expected)}仍未开工"
+        a.line = f"{t.text}：{a.quote}，序时进度已达{share_pct(expected)}，仍未开工"
         return a
     result = re.search(r"上市|落地|挂牌|投用|建成|揭牌|开业", t.object or "")
     if result and best is not None and best.stage in ("完工", "投用") and result.group(0) in best.clause.sentence:

@@ -171,7 +171,8 @@ def judge_task(
     def verdict(status: str, lines: list[str]) -> Judgement:
         reason = _join(lines) + note
         light = _light(status, assessments, overdue and status != DONE, R)
-        if year_end and status != DONE and light == "绿" and any(a.state != "met" for a in principal):
+        if year_end and status != DONE and light == "绿" and any(
+                a.state != "met" for a in principal if a.target.kind != "process"):
             light = "黄"  # the year (or the deadline) is over and a target is not met
         return Judgement(status, reason, details, light, evidence)
 
@@ -180,6 +181,7 @@ def judge_task(
         word, c = prog.delays[0]
         who = f"【{c.unit}】" if c.unit else ""
         lines = [f"{who}单位自述“{strip_marker(c.text)}”"] + [a.line for a in principal if a.state == "behind"]
+        lines += [a.line for a in principal if a.state != "behind" and (a.actual is not None or a.stage)]
         return verdict(LAGGING, lines)
     behind = [a for a in principal if a.state in ("behind", "not_started")]
     if behind:
@@ -205,7 +207,8 @@ def judge_task(
     known = [a for a in principal if a.state in ("met", "on_track")]
     unknown = [a for a in principal if a.state == "unknown"]
     if known and (not unknown or not year_end):
-        lines = [a.line for a in known] + [a.line for a in unknown]
+        # process parts without evidence of their own are not listed one by one
+        lines = [a.line for a in known] + [a.line for a in unknown if a.target.kind != "process"]
         if expected is None:
             lines.append("未提供报送期，未对照序时进度")
         return verdict(NORMAL, lines)
