@@ -28,6 +28,7 @@ class StatusResult:
     period: Period
     tasks: Counter = field(default_factory=Counter)  # effective status → count
     indicators: Counter = field(default_factory=Counter)
+    lights: Counter = field(default_factory=Counter)  # task light → count
     overridden: int = 0  # entries where the override differs from the engine
     changed: int = 0  # engine proposals that changed since the last run
 
@@ -35,6 +36,8 @@ class StatusResult:
         lines = [f"{self.period.label}研判完成（截至 {self.period.end}）："]
         lines.append("  重点任务：" + "，".join(f"{k} {v} 项" for k, v in _ordered(self.tasks, judge.TASK_STATUSES)))
         lines.append("  预期目标：" + "，".join(f"{k} {v} 项" for k, v in _ordered(self.indicators, judge.INDICATOR_STATUSES)))
+        if self.lights:
+            lines.append("  进度灯（重点任务）：" + "，".join(f"{k}灯 {self.lights[k]} 项" for k in ("绿", "黄", "红") if self.lights.get(k)))
         lines.append(f"  人工研判改变了 {self.overridden} 项的结论（报告一律采用人工研判）；本次系统研判有变化的 {self.changed} 项。")
         return lines
 
@@ -178,6 +181,8 @@ def judge_master(master: Master, label: str | None = None,
         result.changed += (e.status, e.reason) != (status, reason)
         e.status, e.reason, e.light, e.evidence = status, reason, light, list(evidence)
         result.tasks[e.effective_status] += 1
+        if light:
+            result.lights[light] += 1
         result.overridden += bool(e.override.strip()) and e.override.strip() != e.status
     for i in master.indicators:
         e = i.entry(period.label)
