@@ -21,7 +21,6 @@ _CONVERT = {("米", "公里"): 0.001, ("千米", "公里"): 1.0, ("公里", "米
 _COUNT_LIKE = frozenset(["个", "家", "户", "栋", "幢", "套", "所", "处", "座", "条", "项", "名", "人", "位", "部", "台",
                          "辆", "场", "班", "列", "件", "村", "间", "张", "株", "宗", "批", "支", "段", "棵"])
 _OTHER_OBJECT_UNITS = frozenset(["元", "美元", "人次", "场次", "次", "万元", "亿元"])
-_ZERO_RE = re.compile(r"^\s*$")
 
 
 @dataclass
@@ -122,11 +121,6 @@ def _quote(r: Reading | StageMark | None) -> str | None:
     if r is None:
         return None
     return strip_marker(r.clause.text)
-
-
-def _verb_of(r: Reading) -> str:
-    v = r.q.verb or ""
-    return v
 
 
 # ---------------------------------------------------------------------------

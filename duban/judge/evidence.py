@@ -11,6 +11,7 @@ Nothing here knows the task: the alignment stage ties readings to targets.
 """
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -292,8 +293,6 @@ def _plan_date(when: str, year: int | None) -> date | None:
     if m:
         mo = int(m.group(1)) if m.group(1).isdigit() else _CN_MONTHS.get(m.group(1), 12)
         mo = min(max(mo, 1), 12)
-        import calendar
-
         return date(y, mo, calendar.monthrange(y, mo)[1])
     return None
 

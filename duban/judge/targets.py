@@ -90,14 +90,14 @@ def task_targets(task_text: str, R: Rules) -> list[TargetSpec]:
     return list(_task_targets(task_text, R))
 
 
-_CACHE: dict[tuple[str, int], tuple[TargetSpec, ...]] = {}
+_CACHE: dict[tuple[str, int], tuple[Rules, tuple[TargetSpec, ...]]] = {}
 
 
 def _task_targets(task_text: str, R: Rules) -> tuple[TargetSpec, ...]:
     key = (task_text, id(R))
     hit = _CACHE.get(key)
-    if hit is not None:
-        return hit
+    if hit is not None and hit[0] is R:
+        return hit[1]
     text = task_text or ""
     quantified = parse_targets(text)
     out: list[TargetSpec] = []
@@ -150,5 +150,5 @@ def _task_targets(task_text: str, R: Rules) -> tuple[TargetSpec, ...]:
     res = tuple(out)
     if len(_CACHE) > 8192:
         _CACHE.clear()
-    _CACHE[key] = res
+    _CACHE[key] = (R, res)
     return res
