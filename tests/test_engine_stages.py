@@ -185,3 +185,14 @@ def test_corpus_agreement_floor():
     assert s["agreement"] >= 0.91, s
     assert s["lagging_called_done"] == [], s
     assert len(s["normal_called_done"]) <= 2, s
+
+
+def test_second_corpus_agreement_floor():
+    """60 cases written by a session that never saw the engine (2023, with 1-6月 periods)."""
+    spec = importlib.util.spec_from_file_location("judge_accuracy", ROOT / "benchmarks" / "judge_accuracy.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    s = bench.summary(bench.run(bench.load_cases(bench.EXTRA)))
+    assert s["cases"] == 60
+    assert s["agreement"] >= 0.9, s
+    assert s["lagging_called_done"] == [] and len(s["false_done"]) <= 1, s

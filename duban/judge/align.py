@@ -147,8 +147,8 @@ def _count_candidates(t: TargetSpec, prog: Progress, R: Rules, n_count_targets: 
         same_measure = q.unit == t.measure or q.unit in _SYN.get(t.measure or "", ()) or (q.unit, t.measure) in _CONVERT
         if t.goal and not same_measure and not 0.02 <= q.value * f / t.goal <= 5:
             continue  # "惠及居民1.26万户" is not "改造老旧小区45个"
-        if q.subject and ov < R.min_subject_overlap:
-            # a named quantity of something else (资金, 人次, 培训 …)
+        if q.subject and ov < R.min_subject_overlap and not (r.remainder and n_count_targets == 1):
+            # a named quantity of something else (资金, 人次, 培训 …); "另11个…" refers to the target itself
             if n_count_targets > 1 or subject_overlap(_key(t), r.clause.sentence) < 0.5:
                 continue
         if not q.subject and ov < R.min_subject_overlap and n_count_targets > 1:
@@ -191,6 +191,9 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
             and not _prep_after(r, t, R)]
     if not flow:  # a level of stock (高新技术企业达到350家): the stock is the measure
         done += [(ov, r, f) for ov, r, f in cands if r.modality == "stock"]
+    # "全区累计完成国土绿化216公顷": this year's total unless far beyond the annual goal
+    done += [(ov, r, f) for ov, r, f in cands if r.modality == "cumulative" and t.goal
+             and r.q.value * f <= 1.5 * t.goal]
     underway = [(ov, r, f) for ov, r, f in cands if r.modality == "underway"]
     goal = t.goal or 0.0
     best = None
@@ -248,7 +251,7 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
             a.share = my.q.value / 100.0
             a.actual_text, a.quote, a.unit = my.phrase, _quote(my), my.clause.unit
     if a.share is None:
-        kinds = {r.modality for _, r, _ in cands}
+        kinds = {("stock" if r.modality == "cumulative" else r.modality) for _, r, _ in cands}
         building = [m for m in prog.stages if m.stage == "施工"]
         if building and not underway and expected is not None and rshare(expected) <= R.prep_ok_share and not year_end:
             a.state = "on_track"
@@ -262,7 +265,7 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
             a.line = f"{label}：{a.quote}，未报告已完成数量"
             a.question = f"“{label}”只报了在建或已开工的数量，已完成多少？"
         elif "stock" in kinds:
-            r = next(r for _, r, _ in cands if r.modality == "stock")
+            r = next(r for _, r, _ in cands if r.modality in ("stock", "cumulative"))
             a.quote = _quote(r)
             a.line = f"{label}：进展只报了累计或存量数（{r.phrase}），未报告今年新增数量"
             a.question = f"“{r.phrase}”是累计存量，今年“{label}”实际完成多少？"
@@ -348,10 +351,16 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
 # ---------------------------------------------------------------------------
 def _rate_readings(t: TargetSpec, prog: Progress, kinds: tuple[str, ...], R: Rules, n_same: int) -> list[Reading]:
     out = []
+    noun = re.search(r"[\u4e00-\u9fff]{1,2}率$", t.object or "")
     for r in prog.readings:
         if r.q.kind not in kinds or r.modality in ("planned", "echo"):
             continue
+        if r.q.kind == "percent" and r.modality in ("prep", "scope"):
+            continue  # "设计阶段绿色建筑占比100%" is not the built share
         ov = _overlap(t, r)
+        if noun and n_same == 1 and noun.group(0) in r.clause.text[:max(0, r.q.span[0] - r.clause.start)]:
+            out.append(r)  # the target's own rate (参保率96.2%)
+            continue
         if n_same > 1 and ov < R.min_subject_overlap:
             continue
         if r.q.subject and ov < R.min_subject_overlap and subject_overlap(_key(t), r.clause.sentence) < 0.5:
@@ -507,12 +516,14 @@ def assess_level(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
     if t.qualifier == "at_most":
         ok = v <= goal + 1e-9
         a.gap = max(v - goal, 0.0)
-        a.state = "met" if ok else "behind"
+        a.state = ("met" if year_end else "on_track") if ok else "behind"
         a.line = shown + ("，在控制目标以内" if ok else f"，超出控制目标{_fmt(round(v - goal, 2))}个百分点")
         return a
     if v >= goal - 1e-9:
-        a.state, a.gap = "met", 0.0
-        a.line = shown + "，达到目标"
+        a.gap = 0.0
+        annual = bool(re.search(r"年均|全年|稳定在|保持|控制在|比例|浓度|优良", t.text))
+        a.state = "on_track" if (annual and not year_end) else "met"
+        a.line = shown + ("，达到目标（须全年保持）" if a.state == "on_track" else "，达到目标")
         return a
     if t.accumulating and expected is not None and not year_end:
         share = v / goal if goal else 0.0
@@ -692,7 +703,8 @@ def assess_process(t: TargetSpec, prog: Progress, expected: float | None, R: Rul
     key = t.object or t.text
     clauses = [c for c in prog.clauses if _ACTIVITY_RE.search(c.text)]
     if not single:
-        clauses = [c for c in clauses if subject_overlap(key, c.sentence) >= 0.3] or []
+        clauses = [c for c in clauses if subject_overlap(key, c.sentence) >= 0.3] or [
+            c for c in prog.clauses if subject_overlap(key, c.text) >= 0.5]
     best = _best_stage([m for m in prog.stages if single or subject_overlap(key, m.clause.sentence) >= 0.3])
     ns = [(w, c) for w, c in prog.not_started if single or subject_overlap(key, c.sentence) >= 0.3]
     if ns and (best is None or best.stage == "前期") and expected is not None and rshare(expected) >= R.prep_ok_share:

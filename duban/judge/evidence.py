@@ -185,6 +185,8 @@ def _modality(q: Quantity, c: Clause, prev: Clause | None, R: Rules, year: int |
     remainder = bool(R.remainder_re.search(before))
     if c.heading:
         return "echo", remainder
+    if re.match(r"^[^，,；;。]{0,14}(?:项目)?中$", after):
+        return "scope", remainder  # "两所小学改扩建项目中，…": the number names the group
     if before.endswith("每") or re.search(r"每\S{0,3}$", before) and "每" in before[-4:]:
         return "other_year", remainder  # a per-capita ratio (每千人口…)
     if _RANK_BEFORE_RE.search(before) or "排名" in before or "位居" in before:
@@ -206,9 +208,10 @@ def _modality(q: Quantity, c: Clause, prev: Clause | None, R: Rules, year: int |
     if re.search(r"需求|清单|涉及|纳入|范围|对象|名单|计划改造|计划实施", before):
         return "scope", remainder
     sent_before = c.sentence[:max(0, q.span[0] - c.sent_start)]
-    if R.stock_re.search(before) or re.search(r"全区[^，,；;。]{0,12}达到?\s*$", before) or (
-            "全区" in before and "累计" in before):
+    if R.stock_re.search(before) or re.search(r"全区[^，,；;。]{0,12}达到?\s*$", before):
         return "stock", remainder
+    if "全区" in before and "累计" in before:
+        return "cumulative", remainder  # this year's total or the district's stock: the size decides
     if re.search(r"共有|现有|拥有|保有", sent_before) and not re.search(r"新建|新增|20\d\d年", before):
         return "stock", remainder
     if R.scope_re.search(before):
@@ -315,6 +318,9 @@ def read_progress(text: str, R: Rules, year: int | None = None, period_end: date
             if last.clause.sent_start == c.sent_start and last.modality in ("stock", "scope", "prep", "underway") \
                     and not re.search(r"新建|新增|今年|本年|已完成|完成|建成|完工|投用|%d年" % (year or 0), c.text):
                 modality = last.modality  # "累计建成4630个，其中公共充电桩2860个": a part of the same stock
+        if remainder and modality in ("done", "neutral") and R.underway_re.search(c.sentence) \
+                and not re.search(r"未|暂缓|停", c.sentence):
+            modality = "underway"  # "另11个均已完成装修主体，正在进行设备安装"
         prog.readings.append(Reading(q, modality, c, remainder))
     for c in prog.clauses:
         prog.stages.extend(_stage_marks(c, R))

@@ -46,6 +46,22 @@ def _actual_from_string(actual: str, kind: str) -> float | None:
 
 
 _KIND = {"growth": "growth", "points": "growth", "percent": "level"}
+_FIGURE_RE = re.compile(r"(?:同比)?(?:增长|下降|增加|减少|回落|达到?|为)?\s*[-－]?\d+(?:\.\d+)?\s*(?:%|％|个百分点)")
+_NAME_TAIL_RE = re.compile(r"(?:同比)?(?:增长|下降|达到?|控制在|突破|实现|完成|保持|提高|降低)[^，,；;。]*$")
+
+
+def _indicator_name(target: str, subject: str | None) -> str:
+    """"固定资产投资增长6%左右" → "固定资产投资"; "空气质量完成年度目标任务" → "空气质量"."""
+    name = _NAME_TAIL_RE.sub("", target).strip() or (subject or "").strip() or target
+    return re.sub(r"^(?:实现|确保|力争)", "", name)
+
+
+def _quote_of(progress: str, shown: str) -> str | None:
+    """The clause of the progress text holding the figure, rankings in brackets removed."""
+    i = progress.find(shown)
+    if i < 0:
+        return None
+    return _RANK_RE.sub("", _strip_marker(_clause_at(progress, i))) or None
 
 
 def judge_indicator(
@@ -73,16 +89,22 @@ def judge_indicator(
     gap = round(goal - value, 2) if (goal is not None and value is not None and kind != "count") else None
     if j.status == NOT_REPORTED:
         return j
+    shown = (d.get("shown") or "").strip()
+    written = _FIGURE_RE.search(shown) if shown else None
     if kind == "growth" and value is not None:
-        actual_text = growth_text(value)
+        # the figure as the unit wrote it ("同比增长5.0%"), a decline always as 下降
+        actual_text = written.group(0) if (written and "-" not in written.group(0) and "－" not in written.group(0)) \
+            else growth_text(value)
     elif kind == "level" and value is not None:
-        actual_text = f"{_fmt(value)}%"
+        actual_text = written.group(0) if written else f"{_fmt(value)}%"
     else:
-        actual_text = d.get("shown") or None
-    subject = d.get("subject") or re.sub(r"(?:同比)?(?:增长|下降|达到?|控制在|突破|实现).*$", "", name) or name
+        actual_text = shown or None
+    subject = _indicator_name(name, d.get("subject"))
     line = f"{subject}{actual_text}" if (actual_text and kind == "growth") else (
         f"{subject}：{actual_text}" if actual_text else (d.get("quote") or j.reason))
-    ev = evidence_record(target=name, kind=kind, object=subject, goal=goal, actual=value, actual_text=actual_text,
+    if d.get("quote") is None and shown and progress:
+        d["quote"] = _quote_of(str(progress), shown)
+    ev = evidence_record(target=subject, kind=kind, object=subject, goal=goal, actual=value, actual_text=actual_text,
                          measure="%" if kind in ("growth", "level") else d.get("unit"), gap=gap,
                          expected=d.get("expected_share"),
                          state={IND_MET: "met", IND_ON_COURSE: "on_track", IND_MISSED: "behind"}.get(j.status, "unknown"),

@@ -55,6 +55,28 @@ def _kind_of(t: Target) -> str:
     return "count"
 
 
+_LEVEL_VERB_TAIL_RE = re.compile(r"(?:稳定在|保持在|保持|达到|提高到|提升至|提升到|控制在|达)$")
+
+
+def _descriptor(text: str, t: Target) -> bool:
+    """A number that describes rather than targets: 每千人口 (a denominator), （36个班） (a size)."""
+    a = t.span[0]
+    if text[max(0, a - 1):a] == "每":
+        return True
+    opened = text.rfind("（", 0, a), text.rfind("(", 0, a)
+    closed = text.rfind("）", 0, a), text.rfind(")", 0, a)
+    return max(opened) > max(closed)
+
+
+def _cut_at_part(label: str, part: str) -> str:
+    """The target's label within its own part of the task ("…150公里，实施…" → "…150公里")."""
+    for piece in re.split(r"[，,；;。]", label):
+        if piece and piece in part:
+            if any(ch.isdigit() for ch in piece) or len(piece) == len(label):
+                return piece
+    return re.split(r"[，,；;。]", label)[0]
+
+
 def _items(obj: str) -> tuple[str, ...]:
     obj = obj.strip("“”\"' ")
     parts = [p.strip("“”\"' ") for p in _ITEM_SPLIT_RE.split(obj) if p.strip("“”\"' ")]
@@ -76,7 +98,7 @@ def _deliverable_or_process(part: str, index: int, R: Rules) -> TargetSpec | Non
     dm = R.deliverable_verbs_re.match(body)
     if dm and (not pm or len(dm.group(0)) >= len(pm.group(0))):
         verb = dm.group(0)
-        obj = body[len(verb):]
+        obj = re.sub(r"（[^）]*）|\([^)]*\)", "", body[len(verb):])
         if verb in ("建设", "改造", "整治") and not re.search(r"(?:中心|馆|院|园|楼|站|厂|平台|工程|项目|基地|学校|医院|公园)$", obj):
             return TargetSpec("process", p, verb, obj, part=index)
         return TargetSpec("deliverable", p, verb, obj, part=index, items=_items(obj))
@@ -111,7 +133,7 @@ def _task_targets(task_text: str, R: Rules) -> tuple[TargetSpec, ...]:
         part = text[a:b]
         if not part.strip():
             continue
-        qs = [t for t in quantified if a <= t.span[0] < b]
+        qs = [t for t in quantified if a <= t.span[0] < b and not _descriptor(text, t)]
         body = _LEAD_ADVERBS_RE.sub("", part.strip())
         pm = R.process_verbs_re.match(body)
         if qs and pm and all(t.verb in _GENERIC_BUILD for t in qs) and _kind_of(qs[0]) == "count":
@@ -132,7 +154,9 @@ def _task_targets(task_text: str, R: Rules) -> tuple[TargetSpec, ...]:
                                 out.append(TargetSpec(kind, n + rest, t.verb, n, t.value, t.unit, t.qualifier,
                                                       False, True, index, (), t))
                 acc = kind == "level" and bool(R.accumulating_rates_re.search(t.subject or t.label or ""))
-                out.append(TargetSpec(kind, t.label or t.text, t.verb, t.subject, t.value, t.unit, t.qualifier, acc,
+                label = _cut_at_part(t.label or t.text, part)
+                subject = _LEVEL_VERB_TAIL_RE.sub("", t.subject or "") if kind == "level" else t.subject
+                out.append(TargetSpec(kind, label, t.verb, subject, t.value, t.unit, t.qualifier, acc,
                                       True, index, (), t))
             continue
         tl = _TIME_LIMIT_RE.search(part)

@@ -62,7 +62,8 @@ def _no_information(task: str, prog: Progress, R: Rules) -> str | None:
     has_stage = bool(prog.stages or prog.not_started or prog.delays or R.underway_re.search(core))
     if not has_number and not has_stage and _similar(core, task) >= 0.45:
         return f"进展只复述任务或表态（“{strip_marker(core)}”），没有实际工作和数据，无法判断"
-    if not has_number and not has_stage and not _CONCRETE_RE.search(core):
+    deeds = [m for m in _CONCRETE_RE.finditer(core) if not re.search(r"(?:确保|力争|争取|将|要|努力)[^，,；;。]{0,6}$", core[:m.start()])]
+    if not has_number and not has_stage and not deeds:
         return f"进展只有表态（“{strip_marker(core)}”），没有实际工作和数据，无法判断"
     return None
 
@@ -169,6 +170,8 @@ def judge_task(
     details["targets"] = [dict(e) for e in evidence]
 
     def verdict(status: str, lines: list[str]) -> Judgement:
+        evidence = tuple(a.record() for a in assessments)
+        details["targets"] = [dict(e) for e in evidence]
         reason = _join(lines) + note
         light = _light(status, assessments, overdue and status != DONE, R)
         if year_end and status != DONE and light == "绿" and any(
@@ -179,6 +182,16 @@ def judge_task(
     # the unit's own words of delay
     if prog.delays:
         word, c = prog.delays[0]
+        concerned = [a for a in principal if a.state != "met" and (
+            len(principal) == 1 or a.target.object and (a.target.object[:4] in c.sentence))] or \
+            [a for a in principal if a.state != "met"][:1]
+        for a in concerned:
+            if a.state not in ("behind", "not_started"):
+                a.state = "behind"
+                a.quote = a.quote or strip_marker(c.text)
+                a.unit = a.unit or c.unit
+        evidence = tuple(a.record() for a in assessments)
+        details["targets"] = [dict(e) for e in evidence]
         who = f"【{c.unit}】" if c.unit else ""
         lines = [f"{who}单位自述“{strip_marker(c.text)}”"] + [a.line for a in principal if a.state == "behind"]
         lines += [a.line for a in principal if a.state != "behind" and (a.actual is not None or a.stage)]
