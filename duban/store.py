@@ -280,7 +280,9 @@ def atomic_save(wb, path: Path, *, keep_backups: int = 5) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".~duban-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
-        wb.save(tmp)
+        from .xlsm import save_workbook  # openpyxl save + package fix-ups (VML ids, orphans, code names)
+
+        save_workbook(wb, tmp)
         # mkstemp makes the file private (0600); give it the mode a normal save would
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o777)

@@ -16,8 +16,15 @@ the modules from source when the workbook is opened.  xlwings ships its own
 ``quickstart_standalone.xlsm`` built the same way (source at offset 0 and a
 7-byte ``_VBA_PROJECT``).
 
-VBA source is stored in code page 1252; module sources must be encodable in
-it (keep them ASCII).
+Module text is stored in the project's code page (``PROJECTCODEPAGE``,
+1252 unless :func:`build_vba_project` is given another); a source holding a
+character that code page cannot represent is refused with a
+:class:`VBAEncodingError` naming the module, line and character -- never
+silently replaced.  Class modules (``.cls``, MODULETYPE 0x22 with
+``Class=`` in the PROJECT stream) are supported, which the xlwings module
+needs on macOS (its ``Dictionary`` class).  :func:`add_document_modules`
+adds sheet document modules to an existing project (ours or one Excel saved)
+without touching the other modules.
 """
 
 from __future__ import annotations
@@ -28,10 +35,12 @@ import struct
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 __all__ = [
     "VBAModule",
+    "VBAEncodingError",
+    "VBAProjectError",
     "compress",
     "decompress",
     "encrypt_data",
@@ -42,11 +51,35 @@ __all__ = [
     "document_module",
     "xlwings_bas_path",
     "xlwings_module",
+    "xlwings_dictionary_path",
+    "xlwings_dictionary_module",
+    "read_project",
+    "add_document_modules",
     "CODEPAGE",
 ]
 
 CODEPAGE = 1252
-_ENCODING = "cp1252"
+
+
+class VBAEncodingError(ValueError):
+    """A module's text cannot be stored in the project's code page (or a
+    module file cannot be decoded)."""
+
+
+class VBAProjectError(ValueError):
+    """An existing VBA project cannot be read or changed safely."""
+
+
+def codec_of(codepage: int) -> str:
+    """Python codec of a Windows code page (1252 -> cp1252, 936 -> cp936)."""
+    import codecs
+
+    name = "cp%d" % codepage
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise VBAProjectError("unsupported VBA project code page: %d" % codepage) from None
+    return name
 
 # --------------------------------------------------------------------------
 # MS-OVBA 2.4.1 compression
@@ -388,6 +421,8 @@ def write_compound_file(tree: dict) -> bytes:
     fat.append(_ENDOFCHAIN)
     body.extend(b"\x00" * (dir_sectors * _SECTOR))
 
+    # unused entries of the last MiniFAT sector are FREESECT (MS-CFB 2.3)
+    minifat += [_FREESECT] * (minifat_sectors * (_SECTOR // 4) - len(minifat))
     minifat_first = place(b"".join(struct.pack("<I", v) for v in minifat), minifat_sectors)
     root.start = place(bytes(mini_stream), ministream_sectors)
     root.size = len(mini_stream)
@@ -441,9 +476,10 @@ def write_compound_file(tree: dict) -> bytes:
 # VBA modules and the project
 # --------------------------------------------------------------------------
 
-# VB_Base values of Excel document modules
+# VB_Base values of Excel document modules, and of every class module
 WORKBOOK_BASE = "0{00020819-0000-0000-C000-000000000046}"
 WORKSHEET_BASE = "0{00020820-0000-0000-C000-000000000046}"
+CLASS_BASE = "0{FCFB3D2A-A0FA-1068-A738-08002B3371B5}"
 
 _DOC_ATTRIBUTES = (
     'Attribute VB_Name = "{name}"\r\n'
@@ -456,8 +492,26 @@ _DOC_ATTRIBUTES = (
     "Attribute VB_Customizable = True\r\n"
 )
 
+# what the VBA editor stores for an imported class module (compare the
+# Dictionary module of xlwings' quickstart_standalone.xlsm)
+_CLASS_ATTRIBUTES = (
+    'Attribute VB_Name = "{name}"\r\n'
+    'Attribute VB_Base = "{base}"\r\n'
+    "Attribute VB_GlobalNameSpace = False\r\n"
+    "Attribute VB_Creatable = False\r\n"
+    "Attribute VB_PredeclaredId = {predeclared}\r\n"
+    "Attribute VB_Exposed = {exposed}\r\n"
+    "Attribute VB_TemplateDerived = False\r\n"
+    "Attribute VB_Customizable = False\r\n"
+)
+
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
 _VB_NAME_RE = re.compile(r'^Attribute\s+VB_Name\s*=\s*"([^"]*)"\s*$', re.IGNORECASE)
+_ATTRIBUTE_RE = re.compile(r"^Attribute\s+(VB_\w+)\s*=\s*(.*?)\s*$", re.IGNORECASE)
+_CLASS_HEADER_RE = re.compile(r"^VERSION\s+\d+(?:\.\d+)?\s+CLASS\s*$", re.IGNORECASE)
+# header attributes the VBA editor rewrites itself for a class module
+_CLASS_FIXED = {"vb_name", "vb_base", "vb_globalnamespace", "vb_creatable", "vb_templatederived",
+                "vb_customizable", "vb_predeclaredid", "vb_exposed"}
 
 
 def _crlf(text: str) -> str:
@@ -467,65 +521,142 @@ def _crlf(text: str) -> str:
     return text
 
 
+def _encode(text: str, codepage: int, what: str) -> bytes:
+    """``text`` in the project's code page, or a clear error naming the
+    first character that code page cannot hold (never a silent ``?``)."""
+    try:
+        return text.encode(codec_of(codepage))
+    except UnicodeEncodeError as exc:
+        ch = text[exc.start]
+        line = text.count("\n", 0, exc.start) + 1
+        raise VBAEncodingError(
+            f"{what} 第 {line} 行的字符“{ch}”（U+{ord(ch):04X}）无法用 VBA 工程的代码页 {codepage} 保存："
+            f"VBA 源码请只用 ASCII 字符（中文文字可写成 ChrW(&H{ord(ch):X}) 拼接），"
+            "或用能容纳它的代码页生成工程（如 codepage=936）"
+        ) from None
+
+
 @dataclass
 class VBAModule:
     """One VBA module.
 
-    ``kind`` is ``"standard"`` (a .bas module) or ``"document"`` (the
-    ``ThisWorkbook`` / sheet modules of the host).  ``code`` is the VBA code
-    without the ``Attribute`` header, which :attr:`source` adds.
+    ``kind`` is ``"standard"`` (a .bas module), ``"class"`` (a .cls class
+    module) or ``"document"`` (the ``ThisWorkbook`` / sheet modules of the
+    host).  ``code`` is the VBA code without the ``Attribute`` header, which
+    :attr:`source` adds.  A class module's header carries
+    ``VB_PredeclaredId`` / ``VB_Exposed`` from ``predeclared`` / ``exposed``
+    and then the further module attributes of ``extra`` (whole lines, e.g.
+    ``Attribute VB_Description = "..."``).
     """
 
     name: str
     code: str = ""
     kind: str = "standard"
     base: str | None = None  # VB_Base of a document module
+    predeclared: bool = False  # class modules
+    exposed: bool = False  # class modules
+    extra: tuple[str, ...] = ()  # class modules: further Attribute lines
 
     def __post_init__(self) -> None:
         if not _NAME_RE.match(self.name):
             raise ValueError("invalid VBA module name: %r" % self.name)
-        if self.kind not in ("standard", "document"):
+        if self.kind not in ("standard", "document", "class"):
             raise ValueError("unsupported module kind: %r" % self.kind)
         if self.kind == "document" and self.base is None:
             self.base = WORKBOOK_BASE if self.name == "ThisWorkbook" else WORKSHEET_BASE
-        try:
-            self.code.encode(_ENCODING)
-        except UnicodeEncodeError as exc:
-            raise ValueError(
-                "module %s is not encodable in code page %d: %s" % (self.name, CODEPAGE, exc)
-            ) from None
+        for line in self.extra:
+            if not _ATTRIBUTE_RE.match(line) or "\n" in line or "\r" in line:
+                raise ValueError("not a module attribute line: %r" % line)
 
     @property
     def source(self) -> str:
         """Full module text as stored in the module stream (CRLF)."""
         if self.kind == "document":
             header = _DOC_ATTRIBUTES.format(name=self.name, base=self.base)
+        elif self.kind == "class":
+            header = _CLASS_ATTRIBUTES.format(
+                name=self.name, base=CLASS_BASE, predeclared=self.predeclared, exposed=self.exposed)
+            header += "".join(line + "\r\n" for line in self.extra)
         else:
             header = 'Attribute VB_Name = "%s"\r\n' % self.name
         return header + _crlf(self.code)
 
-    def source_bytes(self) -> bytes:
-        return self.source.encode(_ENCODING)
+    def source_bytes(self, codepage: int = CODEPAGE) -> bytes:
+        """:attr:`source` in ``codepage``; :class:`VBAEncodingError` when a
+        character cannot be represented."""
+        return _encode(self.source, codepage, "VBA 模块 %s" % self.name)
 
 
-def read_module_file(path: str | Path, name: str | None = None) -> VBAModule:
-    """Read a standard module exported as .bas.
+def _decode_module_file(path: Path, encoding: str | None) -> str:
+    raw = path.read_bytes()
+    if encoding is None and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode(encoding or "utf-8")
+    except UnicodeDecodeError as exc:
+        if encoding:
+            raise VBAEncodingError(f"VBA 源文件 {path.name} 不是 {encoding} 编码：第 {exc.start} 个字节无法解码") from None
+        raise VBAEncodingError(
+            f"VBA 源文件 {path.name} 不是 UTF-8（或 ASCII）文本：第 {exc.start} 个字节无法解码。"
+            "VBA 编辑器导出的文件使用本机的代码页，请指定 encoding（如 encoding='cp936'）"
+        ) from None
 
-    The ``Attribute VB_Name`` line (if any) gives the module name unless
-    ``name`` is passed; other leading ``Attribute`` lines of a .bas file are
-    dropped (standard modules only carry VB_Name).
+
+def _bool_attr(value: str) -> bool:
+    return value.strip().lower() in ("true", "-1")
+
+
+def read_module_file(path: str | Path, name: str | None = None, *,
+                     encoding: str | None = None) -> VBAModule:
+    """Read a module exported by the VBA editor: a standard module (.bas) or
+    a class module (.cls, starting ``VERSION 1.0 CLASS``).
+
+    The text is decoded as UTF-8 (ASCII is a subset) unless ``encoding``
+    names the code page it was exported in; undecodable bytes are an error,
+    never mojibake.  Whether the text fits the project's code page is
+    checked when the project is built.  The ``Attribute VB_Name`` line gives
+    the module name unless ``name`` is passed.  Of a .bas, other leading
+    ``Attribute`` lines are dropped (standard modules only carry VB_Name); of
+    a .cls, ``VB_PredeclaredId`` and ``VB_Exposed`` are kept, and so are
+    further module attributes such as ``VB_Description``.
     """
-    raw = Path(path).read_bytes()
-    text = raw.decode(_ENCODING)
+    path = Path(path)
+    text = _decode_module_file(path, encoding)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    found = None
-    while lines and lines[0].startswith("Attribute "):
-        m = _VB_NAME_RE.match(lines[0].strip())
-        if m:
-            found = m.group(1)
+    is_class = path.suffix.lower() == ".cls"
+    if lines and _CLASS_HEADER_RE.match(lines[0].strip()):
+        is_class = True
         lines.pop(0)
-    mod_name = name or found or Path(path).stem
-    return VBAModule(mod_name, "\n".join(lines))
+        if lines and lines[0].strip().upper() == "BEGIN":
+            while lines and lines[0].strip().upper() != "END":
+                lines.pop(0)
+            if not lines:
+                raise ValueError(f"{path.name}: BEGIN without END in the class header")
+            lines.pop(0)
+    found = None
+    attrs: dict[str, str] = {}
+    extra: list[str] = []
+    while lines and lines[0].startswith("Attribute "):
+        line = lines.pop(0).strip()
+        m = _ATTRIBUTE_RE.match(line)
+        if not m:
+            continue
+        key, value = m.group(1), m.group(2)
+        if key.lower() == "vb_name":
+            vm = _VB_NAME_RE.match(line)
+            found = vm.group(1) if vm else value.strip('"')
+        elif key.lower() in _CLASS_FIXED:
+            attrs[key.lower()] = value
+        else:
+            extra.append(line)
+    mod_name = name or found or path.stem
+    code = "\n".join(lines)
+    if not is_class:
+        return VBAModule(mod_name, code)
+    return VBAModule(mod_name, code, kind="class",
+                     predeclared=_bool_attr(attrs.get("vb_predeclaredid", "False")),
+                     exposed=_bool_attr(attrs.get("vb_exposed", "False")),
+                     extra=tuple(extra))
 
 
 def document_module(name: str, code: str = "", base: str | None = None) -> VBAModule:
@@ -533,16 +664,36 @@ def document_module(name: str, code: str = "", base: str | None = None) -> VBAMo
     return VBAModule(name, code, kind="document", base=base)
 
 
+def _xlwings_dir() -> Path:
+    import xlwings
+
+    return Path(xlwings.__file__).resolve().parent
+
+
 def xlwings_bas_path() -> Path:
     """Path of ``xlwings.bas`` (the standalone xlwings VBA module) inside the
     installed xlwings package.  Read at build time, never copied into the
     repository."""
-    import xlwings
-
-    path = Path(xlwings.__file__).resolve().parent / "xlwings.bas"
+    path = _xlwings_dir() / "xlwings.bas"
     if not path.is_file():
         raise FileNotFoundError("xlwings.bas not found in the installed xlwings package: %s" % path)
     return path
+
+
+def xlwings_dictionary_path() -> Path:
+    """Path of ``Dictionary.cls`` in the installed xlwings package: the class
+    module that ``xlwings.bas`` declares ``As Dictionary`` under ``#If Mac``
+    (Tim Hall's VBA-Dictionary, MIT).  xlwings' own standalone workbook
+    always carries it beside the xlwings module."""
+    path = _xlwings_dir() / "addin" / "Dictionary.cls"
+    if not path.is_file():
+        raise FileNotFoundError("Dictionary.cls not found in the installed xlwings package: %s" % path)
+    return path
+
+
+def xlwings_dictionary_module() -> VBAModule:
+    """The ``Dictionary`` class module xlwings needs on macOS."""
+    return read_module_file(xlwings_dictionary_path())
 
 
 def xlwings_module() -> VBAModule:
@@ -558,7 +709,7 @@ def xlwings_module() -> VBAModule:
         text = raw.decode("ascii")
     except UnicodeDecodeError:
         text = raw.decode("utf-8", errors="replace")
-        text = text.encode(_ENCODING, errors="replace").decode(_ENCODING)
+        text = text.encode("cp1252", errors="replace").decode("cp1252")
     lines = text.replace("\r\n", "\n").split("\n")
     name = "xlwings"
     if lines and _VB_NAME_RE.match(lines[0].strip()):
@@ -569,10 +720,6 @@ def xlwings_module() -> VBAModule:
 
 def _rec(rid: int, payload: bytes) -> bytes:
     return struct.pack("<HI", rid, len(payload)) + payload
-
-
-def _mbcs(text: str) -> bytes:
-    return text.encode(_ENCODING)
 
 
 def _utf16(text: str) -> bytes:
@@ -593,15 +740,35 @@ STDOLE_REFERENCE = (
 )
 
 
+def _module_records(name: str, kind: str, codepage: int) -> bytes:
+    """The MODULE record of the dir stream (MS-OVBA 2.3.4.2.3.2)."""
+    mbcs = _encode(name, codepage, "VBA 模块名")
+    out = bytearray()
+    out += _rec(0x0019, mbcs)                                # MODULENAME
+    out += _rec(0x0047, _utf16(name))                        # MODULENAMEUNICODE
+    out += _rec(0x001A, mbcs) + _rec(0x0032, _utf16(name))   # MODULESTREAMNAME
+    out += _rec(0x001C, b"") + _rec(0x0048, b"")             # MODULEDOCSTRING
+    out += _rec(0x0031, struct.pack("<I", 0))                # MODULEOFFSET: source at 0
+    out += _rec(0x001E, struct.pack("<I", 0))                # MODULEHELPCONTEXT
+    out += _rec(0x002C, struct.pack("<H", 0xFFFF))           # MODULECOOKIE
+    # MODULETYPE: 0x21 procedural; 0x22 document, class or designer module
+    out += struct.pack("<HI", 0x0021 if kind == "standard" else 0x0022, 0)
+    out += struct.pack("<HI", 0x002B, 0)                     # module terminator
+    return bytes(out)
+
+
 def _dir_stream(modules: Sequence[VBAModule], project_name: str,
-                references: Sequence[tuple[str, str]], syskind: int) -> bytes:
+                references: Sequence[tuple[str, str]], syskind: int, codepage: int) -> bytes:
+    def mbcs(text: str) -> bytes:
+        return _encode(text, codepage, "VBA 工程")
+
     out = bytearray()
     # PROJECTINFORMATION (2.3.4.2.1)
     out += _rec(0x0001, struct.pack("<I", syskind))          # PROJECTSYSKIND
     out += _rec(0x0002, struct.pack("<I", 0x0409))           # PROJECTLCID
     out += _rec(0x0014, struct.pack("<I", 0x0409))           # PROJECTLCIDINVOKE
-    out += _rec(0x0003, struct.pack("<H", CODEPAGE))         # PROJECTCODEPAGE
-    out += _rec(0x0004, _mbcs(project_name))                 # PROJECTNAME
+    out += _rec(0x0003, struct.pack("<H", codepage))         # PROJECTCODEPAGE
+    out += _rec(0x0004, mbcs(project_name))                  # PROJECTNAME
     out += _rec(0x0005, b"") + _rec(0x0040, b"")             # PROJECTDOCSTRING
     out += _rec(0x0006, b"") + _rec(0x003D, b"")             # PROJECTHELPFILEPATH
     out += _rec(0x0007, struct.pack("<I", 0))                # PROJECTHELPCONTEXT
@@ -611,39 +778,31 @@ def _dir_stream(modules: Sequence[VBAModule], project_name: str,
     out += _rec(0x000C, b"") + _rec(0x003C, b"")             # PROJECTCONSTANTS
     # PROJECTREFERENCES (2.3.4.2.2)
     for ref_name, libid in references:
-        out += _rec(0x0016, _mbcs(ref_name)) + _rec(0x003E, _utf16(ref_name))
-        lib = _mbcs(libid)
+        out += _rec(0x0016, mbcs(ref_name)) + _rec(0x003E, _utf16(ref_name))
+        lib = mbcs(libid)
         registered = struct.pack("<I", len(lib)) + lib + struct.pack("<IH", 0, 0)
         out += _rec(0x000D, registered)                      # REFERENCEREGISTERED
     # PROJECTMODULES (2.3.4.2.3)
     out += struct.pack("<HIH", 0x000F, 2, len(modules))
     out += struct.pack("<HIH", 0x0013, 2, 0xFFFF)            # PROJECTCOOKIE
     for m in modules:
-        out += _rec(0x0019, _mbcs(m.name))                   # MODULENAME
-        out += _rec(0x0047, _utf16(m.name))                  # MODULENAMEUNICODE
-        out += _rec(0x001A, _mbcs(m.name)) + _rec(0x0032, _utf16(m.name))  # STREAMNAME
-        out += _rec(0x001C, b"") + _rec(0x0048, b"")         # MODULEDOCSTRING
-        out += _rec(0x0031, struct.pack("<I", 0))            # MODULEOFFSET: source at 0
-        out += _rec(0x001E, struct.pack("<I", 0))            # MODULEHELPCONTEXT
-        out += _rec(0x002C, struct.pack("<H", 0xFFFF))       # MODULECOOKIE
-        out += struct.pack("<HI", 0x0021 if m.kind == "standard" else 0x0022, 0)  # MODULETYPE
-        out += struct.pack("<HI", 0x002B, 0)                 # module terminator
+        out += _module_records(m.name, m.kind, codepage)
     out += struct.pack("<HI", 0x0010, 0)                     # dir terminator
     return bytes(out)
 
 
-def _project_stream(modules: Sequence[VBAModule], project_name: str, project_id: str) -> bytes:
+_PROJECT_ITEM = {"document": "Document=%s/&H00000000", "class": "Class=%s", "standard": "Module=%s"}
+
+
+def _project_stream(modules: Sequence[VBAModule], project_name: str, project_id: str,
+                    codepage: int) -> bytes:
     seed_base = hashlib.sha256(project_id.encode("ascii")).digest()
 
     def enc(data: bytes, i: int) -> str:
         return encrypt_data(project_id, data, seed_base[i]).hex().upper()
 
     lines = ['ID="%s"' % project_id]
-    for m in modules:
-        if m.kind == "document":
-            lines.append("Document=%s/&H00000000" % m.name)
-        else:
-            lines.append("Module=%s" % m.name)
+    lines += [_PROJECT_ITEM[m.kind] % m.name for m in modules]
     lines += [
         'Name="%s"' % project_name,
         'HelpContextID="0"',
@@ -658,14 +817,18 @@ def _project_stream(modules: Sequence[VBAModule], project_name: str, project_id:
         "[Workspace]",
     ]
     lines += ["%s=0, 0, 0, 0, C" % m.name for m in modules]
-    return ("\r\n".join(lines) + "\r\n").encode(_ENCODING)
+    return _encode("\r\n".join(lines) + "\r\n", codepage, "VBA 工程的 PROJECT 流")
 
 
-def _projectwm_stream(modules: Sequence[VBAModule]) -> bytes:
+def _projectwm_stream(names: Sequence[str], codepage: int) -> bytes:
     out = bytearray()
-    for m in modules:
-        out += _mbcs(m.name) + b"\x00" + _utf16(m.name) + b"\x00\x00"
+    for name in names:
+        out += _encode(name, codepage, "VBA 模块名") + b"\x00" + _utf16(name) + b"\x00\x00"
     return bytes(out + b"\x00\x00")
+
+
+# _VBA_PROJECT with Version 0xFFFF: no performance cache, compile from source
+_NO_CACHE = struct.pack("<HHBH", 0x61CC, 0xFFFF, 0x00, 0x0001)
 
 
 def build_vba_project(
@@ -674,6 +837,7 @@ def build_vba_project(
     *,
     references: Sequence[tuple[str, str]] | None = None,
     syskind: int = 0x00000003,
+    codepage: int = CODEPAGE,
 ) -> bytes:
     """Return the bytes of a ``vbaProject.bin`` holding ``modules``.
 
@@ -682,7 +846,10 @@ def build_vba_project(
     ``references`` defaults to the Office object library reference that
     xlwings' own standalone workbook carries; pass ``()`` for none.
     ``syskind`` 3 = 64-bit Windows (what current Office writes), 1 = Win32.
+    ``codepage`` is the project's code page: every module text is stored in
+    it, and one that it cannot represent raises :class:`VBAEncodingError`.
     """
+    codec_of(codepage)
     mods = list(modules)
     if not any(m.name.lower() == "thisworkbook" for m in mods):
         mods.insert(0, document_module("ThisWorkbook"))
@@ -697,14 +864,212 @@ def build_vba_project(
     project_id = "{%s}" % str(uuid.uuid5(uuid.NAMESPACE_URL, "duban-vba:" + project_name)).upper()
 
     vba: dict = {
-        "_VBA_PROJECT": struct.pack("<HHBH", 0x61CC, 0xFFFF, 0x00, 0x0001),
-        "dir": compress(_dir_stream(mods, project_name, references, syskind)),
+        "_VBA_PROJECT": _NO_CACHE,
+        "dir": compress(_dir_stream(mods, project_name, references, syskind, codepage)),
     }
     for m in mods:
-        vba[m.name] = compress(m.source_bytes())
+        vba[m.name] = compress(m.source_bytes(codepage))
     tree = {
-        "PROJECT": _project_stream(mods, project_name, project_id),
-        "PROJECTwm": _projectwm_stream(mods),
+        "PROJECT": _project_stream(mods, project_name, project_id, codepage),
+        "PROJECTwm": _projectwm_stream([m.name for m in mods], codepage),
         "VBA": vba,
     }
+    return write_compound_file(tree)
+
+
+# --------------------------------------------------------------------------
+# Reading an existing project; adding document modules to it
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class ProjectModule:
+    name: str
+    stream: str
+    kind: str  # standard / document / class (from the PROJECT stream)
+    offset: int
+    source: str
+
+
+@dataclass
+class ProjectInfo:
+    codepage: int
+    name: str
+    modules: list[ProjectModule]
+
+    def module_names(self) -> set[str]:
+        return {m.name.lower() for m in self.modules}
+
+
+def _dir_records(data: bytes) -> list[tuple[int, int, int]]:
+    """(id, payload start, payload end) of every record of a decompressed dir
+    stream; PROJECTVERSION (0x0009) is the one record whose size field is
+    not its size."""
+    out = []
+    pos = 0
+    while pos + 6 <= len(data):
+        rid, size = struct.unpack_from("<HI", data, pos)
+        if rid == 0x0009:
+            size = 6
+        start, end = pos + 6, pos + 6 + size
+        if end > len(data):
+            raise VBAProjectError("dir stream record 0x%04X is truncated" % rid)
+        out.append((rid, start, end))
+        pos = end
+        if rid == 0x0010:
+            break
+    else:
+        raise VBAProjectError("dir stream has no terminator")
+    return out
+
+
+def _read_tree(data: bytes) -> tuple[dict, Any]:
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(data)
+    except OSError as exc:
+        raise VBAProjectError("vbaProject.bin is not a compound file: %s" % exc) from None
+    tree: dict = {}
+    for path in ole.listdir(streams=True, storages=False):
+        node = tree
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = ole.openstream(path).read()
+    return tree, ole
+
+
+def _project_kinds(project_text: str) -> dict[str, str]:
+    kinds = {}
+    for line in project_text.splitlines():
+        key, _, value = line.partition("=")
+        key = key.strip().lower()
+        if key == "document":
+            kinds[value.split("/")[0].strip().lower()] = "document"
+        elif key == "class":
+            kinds[value.strip().lower()] = "class"
+        elif key == "module":
+            kinds[value.strip().lower()] = "standard"
+        elif key == "baseclass":
+            kinds[value.strip().lower()] = "designer"
+    return kinds
+
+
+def read_project(data: bytes) -> ProjectInfo:
+    """Code page, name and modules (with their source text) of a
+    ``vbaProject.bin`` -- one this module wrote or one Excel saved."""
+    tree, ole = _read_tree(data)
+    try:
+        vba = tree.get("VBA")
+        if not isinstance(vba, dict) or "dir" not in vba or "PROJECT" not in tree:
+            raise VBAProjectError("vbaProject.bin has no VBA/dir or PROJECT stream")
+        d = decompress(vba["dir"])
+        records = _dir_records(d)
+        codepage = 1252
+        project_name = ""
+        for rid, a, b in records:
+            if rid == 0x0003:
+                codepage = struct.unpack_from("<H", d, a)[0]
+        codec = codec_of(codepage)
+        kinds = _project_kinds(tree["PROJECT"].decode(codec, errors="replace"))
+        modules: list[ProjectModule] = []
+        current: dict[str, Any] | None = None
+        for rid, a, b in records:
+            payload = d[a:b]
+            if rid == 0x0004:
+                project_name = payload.decode(codec, errors="replace")
+            elif rid == 0x0019:
+                current = {"name": payload.decode(codec), "stream": payload.decode(codec), "offset": 0}
+            elif current is not None and rid == 0x0047:
+                current["name"] = payload.decode("utf-16-le")
+            elif current is not None and rid == 0x0032:
+                current["stream"] = payload.decode("utf-16-le")
+            elif current is not None and rid == 0x0031:
+                current["offset"] = struct.unpack("<I", payload)[0]
+            elif current is not None and rid == 0x002B:
+                stream = vba.get(current["stream"])
+                if stream is None:
+                    raise VBAProjectError("module stream VBA/%s is missing" % current["stream"])
+                source = decompress(stream[current["offset"]:]).decode(codec, errors="replace")
+                kind = kinds.get(current["name"].lower(), "standard")
+                modules.append(ProjectModule(current["name"], current["stream"], kind,
+                                             current["offset"], source))
+                current = None
+        return ProjectInfo(codepage, project_name, modules)
+    finally:
+        ole.close()
+
+
+def add_document_modules(data: bytes, names: Sequence[str]) -> bytes:
+    """``data`` (a ``vbaProject.bin``) with an empty worksheet document
+    module for each of ``names`` (sheet code names) added.
+
+    Every other stream is kept byte for byte; the dir stream gains the
+    MODULE records, the PROJECT stream a ``Document=`` line and a
+    ``[Workspace]`` line, PROJECTwm the name; ``_VBA_PROJECT`` is replaced
+    by the cache-less form so that the host recompiles the project from
+    source instead of trusting a cache that lacks the new modules.  A
+    project with designer storages (UserForms) is refused: their CLSIDs and
+    state bits would not survive the rewrite.
+    """
+    names = list(names)
+    if not names:
+        return data
+    info = read_project(data)
+    existing = info.module_names()
+    for name in names:
+        if not _NAME_RE.match(name):
+            raise ValueError("invalid VBA module name: %r" % name)
+        if name.lower() in existing:
+            raise ValueError("VBA module %s already exists" % name)
+        existing.add(name.lower())
+    tree, ole = _read_tree(data)
+    ole.close()
+    extra_storages = [k for k, v in tree.items() if isinstance(v, dict) and k != "VBA"]
+    if extra_storages:
+        raise VBAProjectError("the VBA project has designer storages (UserForms): %s" % extra_storages)
+    codec = codec_of(info.codepage)
+    vba = tree["VBA"]
+    stream_names = {k.lower() for k in vba}
+    for name in names:
+        if name.lower() in stream_names:
+            raise VBAProjectError("a stream VBA/%s already exists" % name)
+
+    # dir: bump PROJECTMODULES.Count, insert the MODULE records before the terminator
+    d = bytearray(decompress(vba["dir"]))
+    records = _dir_records(bytes(d))
+    count_at = next(a for rid, a, b in records if rid == 0x000F)
+    count = struct.unpack_from("<H", d, count_at)[0]
+    struct.pack_into("<H", d, count_at, count + len(names))
+    term_at = records[-1][1] - 6
+    new_records = b"".join(_module_records(n, "document", info.codepage) for n in names)
+    d[term_at:term_at] = new_records
+    vba["dir"] = compress(bytes(d))
+    for name in names:
+        vba[name] = compress(document_module(name).source_bytes(info.codepage))
+    vba["_VBA_PROJECT"] = _NO_CACHE
+
+    # PROJECT: Document= after the last project item, a [Workspace] line
+    text = tree["PROJECT"].decode(codec)
+    lines = text.split("\r\n")
+    item_re = re.compile(r"^(Document|Module|Class|BaseClass|Package)=", re.IGNORECASE)
+    last_item = max((i for i, line in enumerate(lines) if item_re.match(line)), default=0)
+    lines[last_item + 1:last_item + 1] = ["Document=%s/&H00000000" % n for n in names]
+    try:
+        ws = next(i for i, line in enumerate(lines) if line.strip().lower() == "[workspace]")
+    except StopIteration:
+        ws = None
+    if ws is not None:
+        end = ws + 1
+        while end < len(lines) and lines[end].strip() and not lines[end].startswith("["):
+            end += 1
+        lines[end:end] = ["%s=0, 0, 0, 0, C" % n for n in names]
+    tree["PROJECT"] = _encode("\r\n".join(lines), info.codepage, "VBA 工程的 PROJECT 流")
+
+    # PROJECTwm: NameMap records then a two-byte terminator
+    wm = tree.get("PROJECTwm")
+    if wm is not None:
+        if not wm.endswith(b"\x00\x00"):
+            raise VBAProjectError("PROJECTwm has no terminator")
+        tree["PROJECTwm"] = wm[:-2] + _projectwm_stream(names, info.codepage)
     return write_compound_file(tree)

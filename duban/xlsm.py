@@ -17,15 +17,20 @@ Route (see tests/test_xlsm.py for the proof of each step):
 
 Later writes by openpyxl must also use ``load_workbook(path, keep_vba=True)``
 (and save to a .xlsm name); otherwise the macros and buttons are dropped.
-Sheets created later by openpyxl carry no VBA code name; Excel assigns one.
-Keep cell comments off the button sheet: openpyxl merges comment shapes into
-the buttons' VML drawing and numbers them from the same shape id range.
+Every save goes through :func:`save_workbook` (``duban.store.atomic_save``
+does), which fixes what openpyxl leaves behind: a sheet created later gets
+a code name and a document module (:func:`ensure_document_modules`), and
+:func:`tidy_package` makes the package consistent -- comment shapes that
+openpyxl merges into the buttons' VML drawing get their own shape ids under
+one shapelayout, and the parts of a file Excel saved that openpyxl copies
+without their relationships (``xl/ctrlProps``) are removed.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import zipfile
 from copy import copy
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence, Union
@@ -37,9 +42,13 @@ from openpyxl.worksheet.dimensions import ColumnDimension, RowDimension
 
 from .vba import (
     VBAModule,
+    VBAProjectError,
+    add_document_modules,
     build_vba_project,
     document_module,
     read_module_file,
+    read_project,
+    xlwings_dictionary_module,
     xlwings_module,
 )
 
@@ -55,6 +64,9 @@ __all__ = [
     "write_xlwings_conf",
     "read_xlwings_conf",
     "vba_subs",
+    "ensure_document_modules",
+    "save_workbook",
+    "tidy_package",
 ]
 
 INSTRUCTIONS_SHEET = "说明"
@@ -105,8 +117,10 @@ def duban_bas_path() -> Path:
 
 
 def default_modules() -> list[VBAModule]:
-    """The xlwings standalone module plus the duban button module."""
-    return [xlwings_module(), read_module_file(duban_bas_path())]
+    """The xlwings standalone module, its ``Dictionary`` class module (which
+    ``xlwings.bas`` uses on macOS; both read from the installed xlwings
+    package) and the duban button module."""
+    return [xlwings_module(), xlwings_dictionary_module(), read_module_file(duban_bas_path())]
 
 
 def _as_module(spec: ModuleSpec) -> VBAModule:
@@ -122,7 +136,8 @@ def vba_subs(modules: Iterable[VBAModule]) -> set[str]:
     """Names of the public Subs of ``modules`` (what a button may call)."""
     names: set[str] = set()
     for m in modules:
-        names.update(_SUB_RE.findall(m.code))
+        if m.kind == "standard":  # a button cannot call into a class or sheet module by name
+            names.update(_SUB_RE.findall(m.code))
     return names
 
 
@@ -390,6 +405,7 @@ def build_xlsm(
 
     if src_wb is None:
         out_path.write_bytes(buf.getvalue())
+        tidy_package(out_path)
         return out_path
 
     buf.seek(0)
@@ -402,7 +418,7 @@ def build_xlsm(
         wb.defined_names[key] = copy(defined)
     wb.calculation = copy(src_wb.calculation)
     wb.active = names.index(sheet_name) if new_instructions else src_wb.index(src_wb.active)
-    wb.save(out_path)
+    save_workbook(wb, out_path)
     return out_path
 
 
@@ -423,3 +439,475 @@ def upgrade_to_xlsm(
     if out.resolve() == src.resolve():
         raise ValueError("output would overwrite the source workbook: %s" % src)
     return build_xlsm(src, out, buttons, modules, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# Saving with openpyxl: document modules, package consistency, one VML owner
+# --------------------------------------------------------------------------
+
+VBA_PART = "xl/vbaProject.bin"
+
+
+def ensure_document_modules(wb) -> list[str]:
+    """Give every worksheet of an openpyxl workbook loaded with
+    ``keep_vba=True`` a code name with a document module in its VBA project.
+
+    openpyxl creates new sheets (统计, a new period's sheet ...) without a
+    ``codeName``; Excel would then add the sheet's module itself and ask
+    "save changes?" on a file the user did not touch.  The project in
+    ``wb.vba_archive`` gets the missing modules (:func:`add_document_modules`:
+    nothing else in it changes).  Returns the code names added.  A project
+    that cannot be read or extended safely is left as it is.
+    """
+    archive = getattr(wb, "vba_archive", None)
+    if archive is None or VBA_PART not in archive.namelist():
+        return []
+    data = archive.read(VBA_PART)
+    try:
+        info = read_project(data)
+    except (VBAProjectError, ValueError, OSError, KeyError):
+        return []
+    modules = {m.name.lower(): m for m in info.modules}
+    taken = set(modules)
+    claimed: set[str] = set()
+    added: list[tuple[Any, Any, str]] = []
+    for ws in wb.worksheets:
+        code = ws.sheet_properties.codeName
+        low = (code or "").lower()
+        if low in modules and modules[low].kind == "document" and low not in claimed and low != "thisworkbook":
+            claimed.add(low)
+            continue
+        if code and _MODULE_NAME_RE.match(code) and low not in taken:
+            new = code
+        else:
+            n = 1
+            while "sheet%d" % n in taken:
+                n += 1
+            new = "Sheet%d" % n
+        taken.add(new.lower())
+        claimed.add(new.lower())
+        added.append((ws, code, new))
+    if not added:
+        return []
+    try:
+        new_data = add_document_modules(data, [new for _, _, new in added])
+    except (VBAProjectError, ValueError):
+        return []
+    for ws, _, new in added:
+        ws.sheet_properties.codeName = new
+    if wb.code_name is None and "thisworkbook" in modules:
+        wb.code_name = "ThisWorkbook"
+    import warnings
+
+    with warnings.catch_warnings():  # the archive is append-only: the last entry wins
+        warnings.simplefilter("ignore")
+        archive.writestr(VBA_PART, new_data)
+    return [new for _, _, new in added]
+
+
+def save_workbook(wb, path: str | Path) -> None:
+    """``wb.save(path)`` for an openpyxl workbook, plus what openpyxl leaves
+    undone: missing sheet document modules (before), :func:`tidy_package`
+    (after).  Anything else with a ``save`` method is just saved."""
+    if isinstance(wb, openpyxl.Workbook):
+        if getattr(wb, "vba_archive", None) is not None:
+            ensure_document_modules(wb)
+        wb.save(path)
+        tidy_package(path)
+    else:
+        wb.save(path)
+
+
+_MODULE_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
+
+_CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_VML_NS = "urn:schemas-microsoft-com:vml"
+_O_NS = "urn:schemas-microsoft-com:office:office"
+_X_NS = "urn:schemas-microsoft-com:office:excel"
+_RELS_CT = "application/vnd.openxmlformats-package.relationships+xml"
+
+# the content type a part must have, by the type of the relationship that
+# targets it (only types with one right answer)
+_CT_BY_REL = {
+    "vmlDrawing": "application/vnd.openxmlformats-officedocument.vmlDrawing",
+    "ctrlProp": "application/vnd.ms-excel.controlproperties+xml",
+    "comments": "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml",
+    "printerSettings": "application/vnd.openxmlformats-officedocument.spreadsheetml.printerSettings",
+    "vbaProject": "application/vnd.ms-office.vbaProject",
+    "calcChain": "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml",
+    "sharedStrings": "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml",
+    "customXmlProps": "application/vnd.openxmlformats-officedocument.customXmlProperties+xml",
+    "worksheet": "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml",
+    "drawing": "application/vnd.openxmlformats-officedocument.drawing+xml",
+    "chart": "application/vnd.openxmlformats-officedocument.drawingml.chart+xml",
+    "styles": "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml",
+    "theme": "application/vnd.openxmlformats-officedocument.theme+xml",
+}
+_CT_BY_EXT = {
+    "png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg", "gif": "image/gif",
+    "emf": "image/x-emf", "wmf": "image/x-wmf", "xml": "application/xml",
+    "vml": "application/vnd.openxmlformats-officedocument.vmlDrawing", "rels": _RELS_CT,
+}
+
+
+def _rels_path(part: str) -> str:
+    if not part:
+        return "_rels/.rels"
+    folder, _, name = part.rpartition("/")
+    return (folder + "/" if folder else "") + "_rels/" + name + ".rels"
+
+
+def _resolve(source: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    folder = source.rpartition("/")[0]
+    stack: list[str] = []
+    for piece in (folder.split("/") if folder else []) + target.split("/"):
+        if piece == "..":
+            if stack:
+                stack.pop()
+        elif piece and piece != ".":
+            stack.append(piece)
+    return "/".join(stack)
+
+
+def _vml_spid_planned(count: int, first_block: int) -> tuple[list[int], list[int]]:
+    blocks = (count + 1024) // 1024
+    return ([first_block + i for i in range(blocks)],
+            [first_block * 1024 + 1 + i for i in range(count)])
+
+
+_VML_PREFIX = {_VML_NS: "v", _O_NS: "o", _X_NS: "x"}
+_SHAPE_TAGS = {"shape", "rect", "roundrect", "oval", "line", "polyline", "curve", "arc", "image", "group"}
+
+
+def _vml_serialize(root) -> bytes:
+    """VML in the form Excel and XlsxWriter write: prefixes v/o/x declared
+    once on the <xml> root."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    prefixes = dict(_VML_PREFIX)
+
+    def name(tag: str) -> str:
+        if tag.startswith("{"):
+            ns, local = tag[1:].split("}", 1)
+            if ns not in prefixes:
+                prefixes[ns] = "ns%d" % len(prefixes)
+            return "%s:%s" % (prefixes[ns], local)
+        return tag
+
+    def write(el, out: list[str]) -> None:
+        attrs = "".join(" %s=%s" % (name(k), quoteattr(v)) for k, v in el.attrib.items())
+        tag = name(el.tag)
+        if len(el) == 0 and not el.text:
+            out.append("<%s%s/>" % (tag, attrs))
+        else:
+            out.append("<%s%s>" % (tag, attrs))
+            if el.text:
+                out.append(escape(el.text))
+            for child in el:
+                write(child, out)
+            out.append("</%s>" % tag)
+        if el.tail:
+            out.append(escape(el.tail))
+
+    body: list[str] = []
+    if root.text:
+        body.append(escape(root.text))
+    for child in root:
+        write(child, body)
+    decls = "".join(' xmlns:%s="%s"' % (p, ns) for ns, p in prefixes.items())
+    return ("<xml%s>" % decls + "".join(body) + "</xml>").encode("utf-8")
+
+
+def _tidy_vml(data: bytes, first_block: int) -> tuple[bytes | None, int, str | None]:
+    """One VML part: a single <o:shapelayout> whose idmap names this part's
+    id blocks, each shapetype once, shape ids ``_x0000_s<block*1024+k>``
+    unique.  Returns (new bytes or None when already so, blocks used,
+    problem or None)."""
+    from xml.etree import ElementTree as ET
+
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError:
+        try:  # Excel writes HTML-style <br> inside text boxes
+            root = ET.fromstring(re.sub(rb"<br\s*>", b"<br/>", data))
+        except ET.ParseError as exc:
+            return None, 1, "VML 无法解析：%s" % exc
+    changed = False
+    layouts = [el for el in root if el.tag == "{%s}shapelayout" % _O_NS]
+    for extra in layouts[1:]:
+        root.remove(extra)
+        changed = True
+    seen_types: set[str] = set()
+    for el in list(root):
+        if el.tag == "{%s}shapetype" % _VML_NS:
+            key = el.get("id") or ""
+            if key in seen_types:
+                root.remove(el)
+                changed = True
+            seen_types.add(key)
+    shapes = [el for el in root.iter()
+              if el.tag.startswith("{%s}" % _VML_NS) and el.tag.split("}", 1)[1] in _SHAPE_TAGS]
+    blocks, ids = _vml_spid_planned(len(shapes), first_block)
+    spid_attr = "{%s}spid" % _O_NS
+    for el, num in zip(shapes, ids):
+        want = "_x0000_s%d" % num
+        if el.get(spid_attr) is not None or not (el.get("id") or "_x0000_s").startswith("_x0000_s"):
+            if el.get(spid_attr) != want:
+                el.set(spid_attr, want)
+                changed = True
+        elif el.get("id") != want:
+            el.set("id", want)
+            changed = True
+    data_attr = ",".join(str(b) for b in blocks)
+    if layouts:
+        layout = layouts[0]
+    else:
+        layout = ET.Element("{%s}shapelayout" % _O_NS, {"{%s}ext" % _VML_NS: "edit"})
+        root.insert(0, layout)
+        changed = True
+    idmap = layout.find("{%s}idmap" % _O_NS)
+    if idmap is None:
+        idmap = ET.SubElement(layout, "{%s}idmap" % _O_NS, {"{%s}ext" % _VML_NS: "edit"})
+    if idmap.get("data") != data_attr:
+        idmap.set("data", data_attr)
+        changed = True
+    if list(root).index(layout) != 0:
+        root.remove(layout)
+        root.insert(0, layout)
+        changed = True
+    return (_vml_serialize(root) if changed else None), len(blocks), None
+
+
+def tidy_package(path: str | Path) -> list[str]:
+    """Make a saved .xlsx/.xlsm package consistent, whatever openpyxl did.
+
+    * every part is reachable by relationships from the package root; a part
+      that is not (openpyxl copies ``xl/ctrlProps/*`` of a file Excel saved
+      but drops the ``<controls>`` and relationships that used them; the same
+      for ``customUI``, signatures …) is removed with its content type;
+    * every relationship to a missing part is removed (unless the source
+      part uses its id, which is reported);
+    * every part has a content type (an Override when the relationship type
+      fixes it), and no Override names a missing part;
+    * every VML drawing has one ``<o:shapelayout>``, each shapetype once and
+      unique shape ids in its own id blocks -- buttons and cell comments
+      share the 说明 sheet's VML without clashing (openpyxl numbers comment
+      shapes from ``_x0000_s1026`` and appends a second shapelayout).
+
+    Unchanged members are copied without recompression; nothing is written
+    when all is already so.  Returns what was changed, for the tests.
+    """
+    from xml.etree import ElementTree as ET
+
+    path = Path(path)
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        present = set(names)
+        lower = {n.lower(): n for n in names}
+        if "[Content_Types].xml" not in present:
+            return []
+        ct_root = ET.fromstring(zf.read("[Content_Types].xml"))
+
+        # relationship graph from the package root
+        rels_of: dict[str, Any] = {}
+        reachable: set[str] = set()
+        rel_types: dict[str, set[str]] = {}
+        vml_parts: list[str] = []
+        queue = [""]
+        changes: list[str] = []
+        problems: list[str] = []
+        rewrites: dict[str, bytes] = {}
+        while queue:
+            source = queue.pop(0)
+            rp = _rels_path(source)
+            if rp not in present:
+                continue
+            root = ET.fromstring(zf.read(rp))
+            rels_of[rp] = root
+            dirty = False
+            for rel in list(root):
+                if rel.get("TargetMode") == "External":
+                    continue
+                target = _resolve(source, rel.get("Target", ""))
+                kind = (rel.get("Type") or "").rsplit("/", 1)[-1]
+                if target not in present and target.lower() in lower:
+                    target = lower[target.lower()]
+                if target not in present:
+                    rid = rel.get("Id") or ""
+                    used = source and rid and re.search(
+                        rb"""[:\s]id\s*=\s*["']%s["']""" % re.escape(rid.encode()), zf.read(source))
+                    if used:
+                        problems.append("%s 的关系 %s 指向不存在的 %s" % (source, rid, target))
+                        continue
+                    root.remove(rel)
+                    dirty = True
+                    changes.append("removed relationship %s -> %s" % (source or "/", target))
+                    continue
+                rel_types.setdefault(target, set()).add(kind)
+                if target not in reachable:
+                    reachable.add(target)
+                    queue.append(target)
+                    if kind == "vmlDrawing":
+                        vml_parts.append(target)
+            if dirty:
+                rewrites[rp] = ET.tostring(root, encoding="utf-8", xml_declaration=True,
+                                           default_namespace=_REL_NS)
+
+        keep = {"[Content_Types].xml"} | reachable | {rp for rp in rels_of}
+        remove = {n for n in names if n not in keep and not n.endswith("/")}
+        for n in sorted(remove):
+            changes.append("removed orphan part %s" % n)
+
+        # content types
+        defaults = {el.get("Extension", "").lower(): el for el in ct_root
+                    if el.tag == "{%s}Default" % _CT_NS}
+        overrides = {el.get("PartName", "").lstrip("/"): el for el in ct_root
+                     if el.tag == "{%s}Override" % _CT_NS}
+        ct_dirty = False
+        for part, el in list(overrides.items()):
+            if part not in keep or part in remove:
+                ct_root.remove(el)
+                del overrides[part]
+                ct_dirty = True
+                changes.append("removed content type of missing part %s" % part)
+        for part in sorted(keep - {"[Content_Types].xml"}):
+            if part in remove:
+                continue
+            ext = part.rpartition(".")[2].lower() if "." in part.rpartition("/")[2] else ""
+            expected = None
+            for kind in rel_types.get(part, ()):
+                expected = expected or _CT_BY_REL.get(kind)
+            current = overrides[part].get("ContentType") if part in overrides else (
+                defaults[ext].get("ContentType") if ext in defaults else None)
+            if current is not None and (expected is None or current == expected):
+                continue
+            if expected is None and part.endswith(".rels"):
+                expected = _RELS_CT
+            if expected is None:
+                expected = _CT_BY_EXT.get(ext)
+            if expected is None:
+                problems.append("%s 没有内容类型" % part)
+                continue
+            if part in overrides:
+                overrides[part].set("ContentType", expected)
+            else:
+                el = ET.SubElement(ct_root, "{%s}Override" % _CT_NS,
+                                   {"PartName": "/" + part, "ContentType": expected})
+                overrides[part] = el
+            ct_dirty = True
+            changes.append("content type of %s: %s" % (part, expected))
+        if ct_dirty:
+            rewrites["[Content_Types].xml"] = ET.tostring(ct_root, encoding="utf-8", xml_declaration=True,
+                                                          default_namespace=_CT_NS)
+
+        # VML drawings: one owner of the shape ids
+        block = 1
+        for part in vml_parts:
+            new, used, problem = _tidy_vml(zf.read(part), block)
+            block += used
+            if problem:
+                problems.append("%s：%s" % (part, problem))
+            elif new is not None:
+                rewrites[part] = new
+                changes.append("renumbered the shapes of %s" % part)
+
+    if rewrites or remove:
+        _rewrite_zip(path, rewrites, remove)
+    return changes + ["problem: " + p for p in problems]
+
+
+def _dos_time(date_time: tuple) -> tuple[int, int]:
+    y, mo, d, h, mi, s = date_time
+    if y < 1980:
+        y, mo, d, h, mi, s = 1980, 1, 1, 0, 0, 0
+    return (h << 11) | (mi << 5) | (s // 2), ((y - 1980) << 9) | (mo << 5) | d
+
+
+def _rewrite_zip(path: Path, replace: Mapping[str, bytes], remove: set[str]) -> None:
+    """Rewrite the zip at ``path`` with ``replace`` (name -> new bytes; new
+    names appended) and without ``remove``.  Other members are copied as
+    they are (no recompression), which keeps a write of a large master
+    cheap; a Zip64 archive falls back to a full rewrite."""
+    import os
+    import struct
+    import zlib
+
+    replace = dict(replace)
+    tmp = path.with_name(path.name + ".tidy~")
+    try:
+        with zipfile.ZipFile(path) as src:
+            infos = src.infolist()
+            if len(infos) > 65000 or any(i.file_size >= 0xFFFFFFFF or i.compress_size >= 0xFFFFFFFF
+                                         or i.header_offset >= 0xFFFFFFFF for i in infos):
+                with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+                    for info in infos:
+                        if info.filename in remove:
+                            continue
+                        data = replace.pop(info.filename, None)
+                        dst.writestr(info, data if data is not None else src.read(info))
+                    for name, data in replace.items():
+                        dst.writestr(name, data)
+                os.replace(tmp, path)
+                return
+            central = bytearray()
+            count = 0
+            with open(path, "rb") as raw, open(tmp, "wb") as out:
+                def emit(name: str, flags: int, method: int, date_time: tuple, crc: int,
+                         csize: int, usize: int, payload: bytes, external: int) -> None:
+                    nonlocal count
+                    try:
+                        bname = name.encode("ascii")
+                        flags &= ~0x800
+                    except UnicodeEncodeError:
+                        bname = name.encode("utf-8")
+                        flags |= 0x800
+                    flags &= ~0x08  # sizes are in the local header: no data descriptor
+                    t, d = _dos_time(date_time)
+                    offset = out.tell()
+                    out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, method, t, d,
+                                          crc, csize, usize, len(bname), 0))
+                    out.write(bname)
+                    out.write(payload)
+                    central.extend(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, method,
+                                               t, d, crc, csize, usize, len(bname), 0, 0, 0, 0,
+                                               external, offset))
+                    central.extend(bname)
+                    count += 1
+
+                def emit_new(name: str, data: bytes, date_time: tuple, external: int) -> None:
+                    comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+                    payload = comp.compress(data) + comp.flush()
+                    emit(name, 0, zipfile.ZIP_DEFLATED, date_time, zlib.crc32(data) & 0xFFFFFFFF,
+                         len(payload), len(data), payload, external)
+
+                for info in infos:
+                    name = info.filename
+                    if name in remove:
+                        continue
+                    if name in replace:
+                        emit_new(name, replace.pop(name), info.date_time, info.external_attr)
+                        continue
+                    raw.seek(info.header_offset)
+                    header = raw.read(30)
+                    if header[:4] != b"PK\x03\x04":
+                        raise zipfile.BadZipFile("bad local header for %s" % name)
+                    name_len, extra_len = struct.unpack("<HH", header[26:30])
+                    raw.seek(info.header_offset + 30 + name_len + extra_len)
+                    payload = raw.read(info.compress_size)
+                    emit(name, info.flag_bits, info.compress_type, info.date_time, info.CRC,
+                         info.compress_size, info.file_size, payload, info.external_attr)
+                import time
+
+                for name, data in replace.items():
+                    emit_new(name, data, time.localtime()[:6], 0o600 << 16)
+                cd_offset = out.tell()
+                out.write(central)
+                out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count,
+                                      len(central), cd_offset, 0))
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

@@ -349,7 +349,7 @@ def test_module_validation():
     with pytest.raises(ValueError):
         VBAModule("bad name")
     with pytest.raises(ValueError):
-        VBAModule("Cjk", "' \u7763\u529e\r\n")  # not representable in code page 1252
+        build_vba_project([VBAModule("Cjk", "' \u7763\u529e\r\n")])  # not representable in code page 1252
     with pytest.raises(ValueError):
         build_vba_project([VBAModule("Same"), VBAModule("same")])
 

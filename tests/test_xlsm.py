@@ -451,8 +451,14 @@ def test_libreoffice_imports_modules_and_buttons(variant, tmp_path, fresh):
         assert mod.name in found, sorted(found)
         lo_lines = _norm(found[mod.name]).split("\n")
         # LibreOffice prepends "Rem Attribute VBA_ModuleType=..." and
-        # "Option VBASupport 1"; the rest is the module source
-        assert lo_lines[0].startswith("Rem Attribute VBA_ModuleType=VBAModule")
+        # "Option VBASupport 1" (and "Option ClassModule" to a class module:
+        # xlwings' Dictionary arrives as a class); the rest is the module source
+        if mod.kind == "class":
+            assert lo_lines[0] == "Rem Attribute VBA_ModuleType=VBAClassModule"
+            assert lo_lines[1:3] == ["Option VBASupport 1", "Option ClassModule"]
+            del lo_lines[2]
+        else:
+            assert lo_lines[0].startswith("Rem Attribute VBA_ModuleType=VBAModule")
         assert lo_lines[1] == "Option VBASupport 1"
         assert _rstrip_lines(lo_lines[2:]) == _rstrip_lines(_code_lines(mod.source))
     assert "ThisWorkbook" in found
