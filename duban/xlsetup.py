@@ -309,9 +309,15 @@ PLATFORMS: dict[str, PlatformInfo] = {
          "单元格函数由 xlwings 在后台启动的 Python 计算，第一次计算需要几秒钟。")),
     "macos": PlatformInfo(
         "macos", "macOS", "Interpreter_Mac", True, False,
-        ("按钮（RunPython）可以使用：还需在终端运行一次 xlwings runpython install（安装 xlwings 的 AppleScript）。",
-         "macOS 上的 Excel 不支持 xlwings 单元格函数：=DUBAN_STATUS(...) 等显示为错误，请在 Windows 上使用，"
-         "或直接看主表中 duban status 写入的“系统研判”列。")),
+        ("在 macOS 上能用的：“说明”表的六个按钮（RunPython），需要 Microsoft Excel 2016 或更高版本（Microsoft 365 for Mac）。"
+         "RunPython 通过 xlwings 的 AppleScript 启动 Python：请在终端运行一次 xlwings runpython install"
+         "（把它装到 ~/Library/Application Scripts/com.microsoft.Excel/；升级 xlwings 后要再运行一次）。",
+         "主表的宏里已带有 xlwings 在 Mac 上读取 xlwings.conf 工作表所需的 Dictionary 类模块，不需要另装加载项或任何 VBA；"
+         "Python 的位置写在 xlwings.conf 的 Interpreter_Mac。",
+         "第一次点击按钮时，macOS 可能询问是否允许 Python 控制“Microsoft Excel”（自动化权限）：请点“好”，"
+         "否则按钮无法把结果写回工作簿（可在 系统设置 → 隐私与安全性 → 自动化 中更改）。",
+         "在 macOS 上不能用的：单元格函数 =DUBAN_STATUS(...) 等（xlwings 的单元格函数只支持 Windows，在 Mac 上显示为错误）；"
+         "请在 Windows 上使用，或直接看主表中 duban status 写入的“系统研判”列。")),
     "other": PlatformInfo(
         "other", "Linux / 其他", None, False, False,
         ("这台电脑上没有 Microsoft Excel，按钮和单元格函数都不能用。",
@@ -411,6 +417,11 @@ def plan_setup(*, system: str | None = None, executable: str | None = None,
     pythonpath, check = _env_pythonpath_needed(executable, root, probe and info.buttons)
     if info.buttons:
         checks.append(check)
+    if key == "macos":
+        home = env.get("HOME") or str(Path.home())
+        script = f"{home}/Library/Application Scripts/com.microsoft.Excel/xlwings-{xlwings.__version__}.applescript"
+        checks.append(Check(exists(script), f"xlwings 的 AppleScript（按钮需要）：{script}" if exists(script) else
+                            f"还没有 {script}：请在终端运行 xlwings runpython install，否则点击按钮时 Excel 提示找不到脚本"))
     if key == "windows" and probe:
         prefix = Path(sys.prefix)
         dlls = sorted(p.name for p in prefix.glob(f"xlwings*-{xlwings.__version__}.dll"))
@@ -452,6 +463,9 @@ class SetupReport:
             out.append("在 Excel 中还需要：")
             out += [f"  {i}. {s}" for i, s in enumerate(TRUST_STEPS, 1)]
             out.append("然后打开主表，在“说明”工作表点击按钮即可；第一次点击会较慢（启动 Python）。")
+        elif p.platform.key == "macos":
+            out.append("")
+            out.append("在 Excel 中：打开主表时如提示“此工作簿包含宏”，点“启用宏”；然后在“说明”工作表点击按钮。")
         if not self.master and p.platform.conf_key:
             out.append("")
             out.append("没有指定主表，所以只做了检查。请运行：duban xl setup 主表.xlsm")
@@ -497,11 +511,17 @@ def run_setup(master: Path | None = None, *, plan: SetupPlan | None = None) -> S
         return report
     import xlwings
 
-    embedded = embedded_xlwings_version(master)
+    embedded_modules = vba_modules(master)
+    m = _VERSION_RE.search(embedded_modules.get("xlwings", ""))
+    embedded = m.group(1) if m else None
     if embedded != xlwings.__version__:
         upgrade_master(master)
         report.actions.append(f"主表内置的 xlwings 宏为 {embedded or '（无）'}，与本机 xlwings {xlwings.__version__} 不一致，"
                               "已按本机版本重建宏（数据不变，旧版本已备份）")
+    elif "Dictionary" not in embedded_modules:
+        upgrade_master(master)
+        report.actions.append("主表的宏缺少 xlwings 在 Mac 上需要的 Dictionary 类模块（旧版 duban 生成），"
+                              "已重建宏（数据不变，旧版本已备份）")
     with open_store(master) as store:
         report.conf = write_conf(store, plan.conf)
     report.actions.append(f"已把本机 Python 写入主表 {master.name} 的 xlwings.conf 工作表")

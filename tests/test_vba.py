@@ -434,3 +434,164 @@ def test_runpython_targets_are_importable():
                 defined = {n.name for n in ast.walk(ast.parse(source))
                            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
                 assert func in defined or hasattr(module, func)
+
+
+# --------------------------------------------------------------------------
+# class modules: xlwings' Dictionary.cls, as xlwings' own standalone workbook holds it
+# --------------------------------------------------------------------------
+
+
+def _xlwings_standalone_modules() -> dict[str, str]:
+    import xlwings
+
+    path = Path(xlwings.__file__).resolve().parent / "quickstart_standalone.xlsm"
+    return _olevba_modules(path)
+
+
+def test_dictionary_class_comes_from_the_installed_xlwings_and_matches_its_standalone_workbook():
+    import xlwings
+
+    path = vba.xlwings_dictionary_path()
+    assert path.parent == Path(xlwings.__file__).resolve().parent / "addin"
+    mod = vba.xlwings_dictionary_module()
+    assert (mod.name, mod.kind, mod.predeclared, mod.exposed) == ("Dictionary", "class", False, True)
+    assert mod.extra and mod.extra[0].startswith("Attribute VB_Description = ")
+    # what the VBA editor stored when xlwings built quickstart_standalone.xlsm; the editor
+    # only re-cases identifiers it knows (err -> Err), so lines are compared case-blind
+    reference = _olevba_modules(build_vba_project([mod]))["Dictionary"]
+    excel_made = _xlwings_standalone_modules()["Dictionary"]
+    assert _norm(reference).lower().split("\n") == _norm(excel_made).lower().split("\n")
+    header = _norm(reference).split("\n")[:8]
+    assert header == _norm(excel_made).split("\n")[:8]
+    assert header[1] == 'Attribute VB_Base = "0{FCFB3D2A-A0FA-1068-A738-08002B3371B5}"'
+    # the xlwings module declares the class it needs on macOS
+    assert re.search(r"^\s*Dim d As Dictionary\s*$", xlwings_module().code, re.M)
+    vendored = [p for p in REPO.glob("**/Dictionary.cls")
+                if not {".venv", "venv", "site-packages", ".git"} & set(p.relative_to(REPO).parts)]
+    assert not vendored
+
+
+def test_class_module_records_in_dir_and_project_streams():
+    blob = build_vba_project([xlwings_module(), vba.xlwings_dictionary_module()])
+    ole = olefile.OleFileIO(blob)
+    project = ole.openstream("PROJECT").read().decode("cp1252")
+    assert "Class=Dictionary\r\n" in project and "Module=xlwings\r\n" in project
+    assert "Dictionary=0, 0, 0, 0, C\r\n" in project
+    d = ole_decompress(ole.openstream("VBA/dir").read())
+    types = {}
+    for rid, a, b in vba._dir_records(d):
+        if rid == 0x0019:
+            current = d[a:b].decode("ascii")
+        elif rid in (0x0021, 0x0022):
+            types[current] = rid
+    assert types == {"ThisWorkbook": 0x22, "xlwings": 0x21, "Dictionary": 0x22}
+    info = vba.read_project(blob)
+    assert [(m.name, m.kind) for m in info.modules] == [
+        ("ThisWorkbook", "document"), ("xlwings", "standard"), ("Dictionary", "class")]
+    # same records as the Excel-made project of xlwings' standalone workbook
+    import xlwings
+
+    with zipfile.ZipFile(Path(xlwings.__file__).resolve().parent / "quickstart_standalone.xlsm") as zf:
+        excel = vba.read_project(zf.read("xl/vbaProject.bin"))
+    assert {m.name: m.kind for m in excel.modules}["Dictionary"] == "class"
+
+
+def test_read_cls_file_header(tmp_path):
+    cls = tmp_path / "Counter.cls"
+    cls.write_bytes(b'VERSION 1.0 CLASS\r\nBEGIN\r\n  MultiUse = -1  \'True\r\nEND\r\n'
+                    b'Attribute VB_Name = "Counter"\r\nAttribute VB_GlobalNameSpace = False\r\n'
+                    b'Attribute VB_Creatable = False\r\nAttribute VB_PredeclaredId = True\r\n'
+                    b'Attribute VB_Exposed = False\r\nOption Explicit\r\nPublic Count As Long\r\n')
+    mod = read_module_file(cls)
+    assert (mod.name, mod.kind, mod.predeclared, mod.exposed, mod.extra) == ("Counter", "class", True, False, ())
+    assert mod.code.startswith("Option Explicit")
+    assert "Attribute VB_PredeclaredId = True\r\nAttribute VB_Exposed = False\r\n" in mod.source
+    found = _olevba_modules(build_vba_project([mod]))
+    assert _norm(found["Counter"]) == _norm(mod.source)
+
+
+# --------------------------------------------------------------------------
+# the project's code page
+# --------------------------------------------------------------------------
+
+
+def test_module_text_outside_the_code_page_is_refused_with_line_and_character(tmp_path):
+    bas = tmp_path / "cjk.bas"
+    bas.write_text('Attribute VB_Name = "Cjk"\r\nSub Hi()\r\n    MsgBox "中文"\r\nEnd Sub\r\n', encoding="utf-8")
+    mod = read_module_file(bas)
+    assert '"中文"' in mod.code  # decoded, not mojibake
+    with pytest.raises(vba.VBAEncodingError, match=r"Cjk 第 3 行的字符“中”（U\+4E2D）.*代码页 1252"):
+        build_vba_project([mod])
+    # in a Chinese (936) project the same text is stored and read back intact
+    blob = build_vba_project([mod], codepage=936)
+    assert vba.read_project(blob).codepage == 936
+    assert _norm(_olevba_modules(blob)["Cjk"]) == _norm(mod.source)  # olevba decodes by PROJECTCODEPAGE
+    ole = olefile.OleFileIO(blob)
+    raw = ole_decompress(ole.openstream("VBA/Cjk").read())
+    assert "中文".encode("cp936") in raw
+    # the ASCII way that any code page holds
+    ascii_mod = VBAModule("Ascii", 'Sub Hi()\r\n    MsgBox ChrW(&H4E2D) & ChrW(&H6587)\r\nEnd Sub\r\n')
+    assert build_vba_project([ascii_mod])
+
+
+def test_module_file_in_another_encoding(tmp_path):
+    bas = tmp_path / "gbk.bas"
+    bas.write_bytes('Attribute VB_Name = "Gbk"\r\n\' 督办\r\n'.encode("cp936"))
+    with pytest.raises(vba.VBAEncodingError, match="不是 UTF-8"):
+        read_module_file(bas)
+    mod = read_module_file(bas, encoding="cp936")
+    assert mod.name == "Gbk" and "督办" in mod.code
+
+
+# --------------------------------------------------------------------------
+# MS-CFB details and adding document modules
+# --------------------------------------------------------------------------
+
+
+def test_unused_minifat_entries_are_freesect():
+    blob = write_compound_file({"a": b"x" * 100, "b": b"y" * 10})
+    ole = olefile.OleFileIO(blob)
+    ss = 512
+    first, count = struct.unpack_from("<II", blob, 60)
+    assert count == 1
+    sector = blob[ss * (first + 1): ss * (first + 2)]
+    entries = struct.unpack("<128I", sector)
+    # a: 2 mini sectors (0 -> 1 -> end), b: one (2 -> end); the rest is free
+    assert entries[:3] == (1, 0xFFFFFFFE, 0xFFFFFFFE)
+    assert set(entries[3:]) == {0xFFFFFFFF}
+    assert ole.openstream("a").read() == b"x" * 100
+
+
+def test_add_document_modules_keeps_every_other_stream():
+    base = build_vba_project([xlwings_module(), read_module_file(DUBAN_BAS), document_module("Sheet1")])
+    blob = vba.add_document_modules(base, ["Sheet2", "Sheet3"])
+    before, after = olefile.OleFileIO(base), olefile.OleFileIO(blob)
+    for path in before.listdir():
+        name = "/".join(path)
+        if name not in ("PROJECT", "PROJECTwm", "VBA/dir", "VBA/_VBA_PROJECT"):
+            assert before.openstream(path).read() == after.openstream(path).read(), name
+    found = _olevba_modules(blob)
+    assert {"Sheet2", "Sheet3"} <= set(found)
+    assert 'Attribute VB_Base = "0{00020820-0000-0000-C000-000000000046}"' in found["Sheet3"]
+    project = after.openstream("PROJECT").read().decode("cp1252")
+    assert "Document=Sheet1/&H00000000\r\nDocument=Sheet2/&H00000000\r\nDocument=Sheet3/&H00000000\r\n" in project
+    assert project.endswith("Sheet2=0, 0, 0, 0, C\r\nSheet3=0, 0, 0, 0, C\r\n")
+    assert after.openstream("PROJECTwm").read().endswith(
+        b"Sheet3\x00S\x00h\x00e\x00e\x00t\x003\x00\x00\x00\x00\x00")
+    assert after.openstream("VBA/_VBA_PROJECT").read() == bytes.fromhex("CC61FFFF000100")
+    assert [m.name for m in vba.read_project(blob).modules][-2:] == ["Sheet2", "Sheet3"]
+    _check_red_black(after)
+    with pytest.raises(ValueError):
+        vba.add_document_modules(blob, ["sheet2"])
+
+
+def test_add_document_modules_to_a_project_excel_saved():
+    import xlwings
+
+    with zipfile.ZipFile(Path(xlwings.__file__).resolve().parent / "quickstart_standalone.xlsm") as zf:
+        excel = zf.read("xl/vbaProject.bin")
+    blob = vba.add_document_modules(excel, ["Sheet3"])
+    before, after = _olevba_modules(excel), _olevba_modules(blob)
+    assert set(after) == set(before) | {"Sheet3"}
+    for name, text in before.items():
+        assert after[name] == text, name  # p-code offsets kept: each source read back as Excel wrote it
