@@ -325,6 +325,11 @@ def _open_template(template: Path | None):
     from duban.templates.make_report_template import define_styles
 
     define_styles(doc, overwrite=False)  # a staff template missing a style still works
+    # Word 2010's stylesWithEffects.xml copy of the styles is stale once styles change (Word 2010 may
+    # then report unreadable content; later Word versions neither write nor need it): drop it
+    for rid, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            doc.part.drop_rel(rid)
     body = doc.element.body
     for child in list(body):
         if child.tag != _w("sectPr"):
