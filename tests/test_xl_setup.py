@@ -244,3 +244,47 @@ def test_probe_an_interpreter_without_duban(tmp_path):
     pythonpath, check = _env_pythonpath_needed(str(python), str(tmp_path), True)
     assert not check.ok and pythonpath is None
     assert "pip install" in check.text
+
+
+# --------------------------------------------------------------------------
+# macOS
+# --------------------------------------------------------------------------
+
+
+def mac_plan(home: Path, **kw):
+    return plan_setup(system="Darwin", executable="/Users/zhang/py/bin/python3", env={"HOME": str(home)},
+                      probe=False, **kw)
+
+
+def test_macos_setup_says_what_works_there_and_checks_the_applescript(tmp_path):
+    script = (tmp_path / "Library" / "Application Scripts" / "com.microsoft.Excel"
+              / f"xlwings-{xlwings.__version__}.applescript")
+    missing = mac_plan(tmp_path)
+    check = [c for c in missing.checks if "AppleScript" in c.text or "applescript" in c.text]
+    assert len(check) == 1 and not check[0].ok and "xlwings runpython install" in check[0].text
+    script.parent.mkdir(parents=True)
+    script.write_text("-- installed by xlwings runpython install")
+    ok = mac_plan(tmp_path)
+    assert [c.ok for c in ok.checks if "applescript" in c.text] == [True]
+    # the file xlwings' own installer copies is the one checked
+    from xlwings import cli as xlwings_cli
+
+    assert (Path(xlwings_cli.__file__).parent / script.name).is_file()
+    text = "\n".join(run_setup(None, plan=ok).lines())
+    for must in ("能用的", "不能用的", "Dictionary 类模块", "Interpreter_Mac", "xlwings runpython install",
+                 "=DUBAN_STATUS", "启用宏", "自动化"):
+        assert must in text, must
+    assert "信任对 VBA 工程对象模型的访问" not in text  # Windows-only steps are not shown on a Mac
+
+
+def test_macos_setup_rebuilds_a_master_without_the_dictionary_class(tmp_path):
+    src = tmp_path / "主表.xlsx"
+    init_master(sample_notice(), src)
+    # a master built by an earlier duban: no Dictionary class module
+    master = upgrade_to_xlsm(src, tmp_path / "主表.xlsm", modules=[xlwings_module(), read_module_file(duban_bas_path())])
+    assert "Dictionary" not in vba_modules(master)
+    report = run_setup(master, plan=mac_plan(tmp_path))
+    found = vba_modules(master)
+    assert 'Attribute VB_Base = "0{FCFB3D2A-A0FA-1068-A738-08002B3371B5}"' in found["Dictionary"]
+    assert any("Dictionary" in a for a in report.actions)
+    assert read_conf(master)["Interpreter_Mac"] == "/Users/zhang/py/bin/python3"
