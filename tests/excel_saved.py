@@ -10,7 +10,8 @@
   files: xlwings' ``quickstart.xlsm`` (saved by Excel 16: namespaces and
   ``mc:Ignorable`` of workbook and sheets, ``xr:uid``, ``fileVersion``,
   ``x15ac:absPath``, ``xr:revisionPtr``, shared strings, ``Default
-  Extension="bin"``) and what Excel writes for form-control buttons (ECMA-376
+  Extension="bin"``), Microsoft 365's threaded comments (``xl/threadedComments``,
+  ``xl/persons`` and the legacy note beside them) and what Excel writes for form-control buttons (ECMA-376
   and [MS-XLSX] 2.3.x: ``<controls>`` in ``mc:AlternateContent`` requiring
   x14 after ``<legacyDrawing>``, one ``xl/ctrlProps/ctrlPropN.xml``
   ``formControlPr`` per button with its own relationship and Override, VML
@@ -282,11 +283,26 @@ def _controls(vml: str, first_rid: int) -> tuple[str, list[str]]:
     return xml, macros
 
 
+_TC_REL = "http://schemas.microsoft.com/office/2017/10/relationships/"
+_TC_NS = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
+_PERSON = "{6C1B0A2E-93D4-4B51-8E0F-1D2C3B4A5968}"
+_THREAD = "{1A2B3C4D-0000-4000-8000-000000000001}"
+
+
+def legacy_comment_text(comment: str) -> str:
+    """The note text Microsoft 365 writes beside a threaded comment for older Excel."""
+    return ("[Threaded comment]\n\nYour version of Excel allows you to read this threaded comment; however, any "
+            "edits to it will get removed if the file is opened in a newer version of Excel. Learn more: "
+            "https://go.microsoft.com/fwlink/?linkid=870924\n\nComment:\n    " + comment)
+
+
 def excel_resave(src: Path, out: Path, *, comment: str | None = "请先核对单位名录再生成反馈表（张科长）",
-                 formula_cell: str = "F2") -> Path:
+                 threaded: bool = True, formula_cell: str = "F2") -> Path:
     """Write ``out``: the duban master ``src`` (.xlsm) as Excel saves it after
-    staff added a comment on 说明 (``comment`` at D2) and a formula
-    (``formula_cell`` on 说明, so the calc chain has an entry)."""
+    staff added a comment on 说明 (``comment`` at D2; ``threaded``: as
+    Microsoft 365 stores a 批注, a threaded comment with persons and a legacy
+    note copy; otherwise a plain note) and a formula (``formula_cell`` on 说明,
+    so the calc chain has an entry)."""
     import openpyxl
 
     from duban.xlsm import tidy_package
@@ -333,13 +349,28 @@ def excel_resave(src: Path, out: Path, *, comment: str | None = "请先核对单
         parts[f"xl/ctrlProps/ctrlProp{k + 1}.xml"] = _CTRL_PROP.encode("utf-8")
     if comment:
         new_rels.append((f"rId{3 + len(macros)}", REL + "comments", "../comments1.xml"))
+        if threaded:  # Microsoft 365's 批注: a threaded comment plus its legacy copy for older Excel
+            new_rels.append((f"rId{4 + len(macros)}", _TC_REL + "threadedComment",
+                             "../threadedComments/threadedComment1.xml"))
+            parts["xl/threadedComments/threadedComment1.xml"] = (
+                _DECL + f'<ThreadedComments xmlns="{_TC_NS}" xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/'
+                f'2006/main"><threadedComment ref="D2" dT="2022-07-01T09:30:00.00" personId="{_PERSON}" '
+                f'id="{_THREAD}"><text>{comment}</text></threadedComment></ThreadedComments>').encode("utf-8")
+            parts["xl/persons/person.xml"] = (
+                _DECL + f'<personList xmlns="{_TC_NS}" xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/'
+                f'2006/main"><person displayName="张科长" id="{_PERSON}" userId="张科长" providerId="None"/>'
+                "</personList>").encode("utf-8")
+            author, body = f"tc={_THREAD}", f"<t xml:space=\"preserve\">{legacy_comment_text(comment)}</t>"
+        else:
+            author = "张科长"
+            body = (f'<r><rPr><sz val="9"/><color indexed="81"/><rFont val="宋体"/><charset val="134"/></rPr>'
+                    f"<t>{comment}</t></r>")
         parts["xl/comments1.xml"] = (
             _DECL + '<comments xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" mc:Ignorable="xr" '
-            'xmlns:xr="http://schemas.microsoft.com/office/spreadsheetml/2014/revision"><authors><author>张科长</author>'
+            f'xmlns:xr="http://schemas.microsoft.com/office/spreadsheetml/2014/revision"><authors><author>{author}</author>'
             '</authors><commentList><comment ref="D2" authorId="0" shapeId="0" '
-            'xr:uid="{1A2B3C4D-0000-4000-8000-000000000001}"><text><r><rPr><sz val="9"/><color indexed="81"/>'
-            f'<rFont val="宋体"/><charset val="134"/></rPr><t>{comment}</t></r></text></comment></commentList>'
+            f'xr:uid="{_THREAD}"><text>{body}</text></comment></commentList>'
             "</comments>").encode("utf-8")
     for stale in [p for p in list(parts) if p.startswith("xl/comments/")]:
         parts.pop(stale)
@@ -392,6 +423,8 @@ def excel_resave(src: Path, out: Path, *, comment: str | None = "请先核对单
     wb_rel_list += [(f"rId{nxt}", REL + "sharedStrings", "sharedStrings.xml"),
                     (f"rId{nxt + 1}", REL + "calcChain", "calcChain.xml"),
                     (f"rId{nxt + 2}", REL + "customXml", "../customXml/item1.xml")]
+    if comment and threaded:
+        wb_rel_list.append((f"rId{nxt + 3}", _TC_REL + "person", "persons/person.xml"))
     parts["xl/_rels/workbook.xml.rels"] = _rels_xml(wb_rel_list).encode("utf-8")
     parts["xl/calcChain.xml"] = (
         _DECL + '<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -427,6 +460,9 @@ def excel_resave(src: Path, out: Path, *, comment: str | None = "请先核对单
         ov[f"/xl/ctrlProps/ctrlProp{k + 1}.xml"] = "application/vnd.ms-excel.controlproperties+xml"
     if comment:
         ov["/xl/comments1.xml"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+    if comment and threaded:
+        ov["/xl/threadedComments/threadedComment1.xml"] = "application/vnd.ms-excel.threadedcomments+xml"
+        ov["/xl/persons/person.xml"] = "application/vnd.ms-excel.person+xml"
     for p in parts:
         if p.startswith("xl/charts/") or p.startswith("xl/drawings/drawing"):
             if p.endswith(".xml") and "/_rels/" not in p:
