@@ -955,9 +955,10 @@ def _project_kinds(project_text: str) -> dict[str, str]:
     return kinds
 
 
-def read_project(data: bytes) -> ProjectInfo:
-    """Code page, name and modules (with their source text) of a
-    ``vbaProject.bin`` -- one this module wrote or one Excel saved."""
+def read_project(data: bytes, *, sources: bool = True) -> ProjectInfo:
+    """Code page, name and modules (with their source text unless
+    ``sources`` is false) of a ``vbaProject.bin`` -- one this module wrote
+    or one Excel saved."""
     tree, ole = _read_tree(data)
     try:
         vba = tree.get("VBA")
@@ -990,7 +991,8 @@ def read_project(data: bytes) -> ProjectInfo:
                 stream = vba.get(current["stream"])
                 if stream is None:
                     raise VBAProjectError("module stream VBA/%s is missing" % current["stream"])
-                source = decompress(stream[current["offset"]:]).decode(codec, errors="replace")
+                source = (decompress(stream[current["offset"]:]).decode(codec, errors="replace")
+                          if sources else "")
                 kind = kinds.get(current["name"].lower(), "standard")
                 modules.append(ProjectModule(current["name"], current["stream"], kind,
                                              current["offset"], source))
@@ -1015,7 +1017,7 @@ def add_document_modules(data: bytes, names: Sequence[str]) -> bytes:
     names = list(names)
     if not names:
         return data
-    info = read_project(data)
+    info = read_project(data, sources=False)
     existing = info.module_names()
     for name in names:
         if not _NAME_RE.match(name):

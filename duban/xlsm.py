@@ -464,7 +464,7 @@ def ensure_document_modules(wb) -> list[str]:
         return []
     data = archive.read(VBA_PART)
     try:
-        info = read_project(data)
+        info = read_project(data, sources=False)
     except (VBAProjectError, ValueError, OSError, KeyError):
         return []
     modules = {m.name.lower(): m for m in info.modules}

@@ -266,3 +266,51 @@ def test_libreoffice_reads_the_excel_saved_master_and_its_duban_rewrite(excel_ma
     bound = set(re.findall(r"vnd\.sun\.star\.script:VBAProject\.duban\.(\w+)\?", content))
     assert bound == {m for _, m in EXPECTED_BUTTONS}
     assert "Basic/VBAProject/Dictionary.xml" in basic
+
+
+# --------------------------------------------------------------------------
+# tidy_package details
+# --------------------------------------------------------------------------
+
+
+def test_rewrite_copies_unchanged_members_without_recompressing(tmp_path):
+    from duban.xlsm import _rewrite_zip
+
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("stored.txt", b"s" * 1000, compress_type=zipfile.ZIP_STORED)
+        zf.writestr("deflated.xml", b"<x>" + b"d" * 5000 + b"</x>", compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr("说明/中文.xml", "中文".encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr("gone.bin", b"x")
+
+    def raw(p: Path, name: str) -> bytes:
+        with zipfile.ZipFile(p) as zf:
+            info = zf.getinfo(name)
+        data = p.read_bytes()
+        n, e = int.from_bytes(data[info.header_offset + 26:info.header_offset + 28], "little"), \
+            int.from_bytes(data[info.header_offset + 28:info.header_offset + 30], "little")
+        start = info.header_offset + 30 + n + e
+        return data[start:start + info.compress_size]
+
+    before = raw(path, "deflated.xml")
+    _rewrite_zip(path, {"stored.txt": b"new", "added.xml": b"<a/>"}, {"gone.bin"})
+    with zipfile.ZipFile(path) as zf:
+        assert zf.testzip() is None
+        assert zf.namelist() == ["stored.txt", "deflated.xml", "说明/中文.xml", "added.xml"]
+        assert zf.read("stored.txt") == b"new" and zf.read("added.xml") == b"<a/>"
+        assert zf.read("说明/中文.xml").decode("utf-8") == "中文"
+    assert raw(path, "deflated.xml") == before
+
+
+def test_many_comments_on_the_button_sheet_get_more_id_blocks(built, tmp_path):
+    wb = openpyxl.load_workbook(built, keep_vba=True)
+    for row in range(1, 1101):
+        wb["说明"].cell(row=row, column=8).comment = Comment(f"批注{row}", "张")
+    save_workbook(wb, tmp_path / "m.xlsm")
+    assert package_problems(tmp_path / "m.xlsm") == []
+    with zipfile.ZipFile(tmp_path / "m.xlsm") as zf:
+        vml = zf.read("xl/drawings/vmlDrawing1.vml").decode("utf-8")
+    assert '<o:idmap v:ext="edit" data="1,2"/>' in vml
+    ids = vml_shape_ids(vml)
+    assert len(ids) == 1106 and ids[0] == "_x0000_s1025" and ids[-1] == "_x0000_s%d" % (1024 + 1106)
+    assert buttons(tmp_path / "m.xlsm") == EXPECTED_BUTTONS
