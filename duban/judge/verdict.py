@@ -170,7 +170,7 @@ def judge_task(
     details["targets"] = [dict(e) for e in evidence]
 
     def verdict(status: str, lines: list[str]) -> Judgement:
-        evidence = tuple(a.record() for a in assessments)
+        evidence = tuple(a.record() for a in assessments) + tuple(extra)
         details["targets"] = [dict(e) for e in evidence]
         reason = _join(lines) + note
         light = _light(status, assessments, overdue and status != DONE, R)
@@ -180,18 +180,27 @@ def judge_task(
         return Judgement(status, reason, details, light, evidence)
 
     # the unit's own words of delay
+    extra: list[dict] = []
     if prog.delays:
         word, c = prog.delays[0]
         concerned = [a for a in principal if a.state != "met" and (
             len(principal) == 1 or a.target.object and (a.target.object[:4] in c.sentence))] or \
             [a for a in principal if a.state != "met"][:1]
         for a in concerned:
-            if a.state not in ("behind", "not_started"):
-                a.state = "behind"
-                a.quote = a.quote or strip_marker(c.text)
-                a.unit = a.unit or c.unit
-        evidence = tuple(a.record() for a in assessments)
-        details["targets"] = [dict(e) for e in evidence]
+            if a.state in ("behind", "not_started"):
+                continue
+            if a.actual is None and (a.unit is None or a.unit == c.unit):
+                a.state = "behind"  # the declaration is the evidence of this target
+                a.quote = strip_marker(c.text) if not a.quote else a.quote
+                a.unit = c.unit
+            else:  # the figure stays as reported; the declaration is evidence of its own
+                rec = a.record()
+                stages = [m.stage for m in prog.stages if m.clause.sent_start == c.sent_start]
+                rec.update(state="behind", actual=None, actual_text=None, share=None, gap=None,
+                           quote=strip_marker(c.sentence).rstrip("。；;"), unit=c.unit,
+                           stage=min(stages, key=["前期", "施工", "完工", "投用"].index) if stages else None,
+                           line=(f"【{c.unit}】" if c.unit else "") + f"单位自述“{strip_marker(c.text)}”")
+                extra.append(rec)
         who = f"【{c.unit}】" if c.unit else ""
         lines = [f"{who}单位自述“{strip_marker(c.text)}”"] + [a.line for a in principal if a.state == "behind"]
         lines += [a.line for a in principal if a.state != "behind" and (a.actual is not None or a.stage)]
