@@ -5,9 +5,12 @@ annex workbook written here, so the two can never disagree. Which annexes exist:
 
 * 附件1 — every indicator with its effective status and progress;
 * 附件2 — tasks whose effective status is 推进较为滞后;
-* 附件3 — every other task: 已完成 and 正常推进, plus 未报送 / 需人工研判 (or an
-  unusual manual status), which are marked in the progress cell so nobody reads
-  them as on track.
+* 附件3 — every other task: 已完成 and 正常推进, plus 未报送 (the progress cell
+  says 未报送, once) and, in a draft, 需人工研判 (or an unusual manual status),
+  marked in the progress cell so nobody reads them as on track.
+
+Columns: 附件1 序号 | 预期目标 | 责任单位 | 进展情况; 附件2 and 附件3 序号 | 工作类别 |
+工作任务 | 责任单位 | 配合单位 | 任务进展情况, units one per line, numbered from 1.
 
 An empty annex is left out and the following ones close up (附件2 becomes the
 on-track table when nothing lags), as an official document would do.
@@ -109,23 +112,20 @@ def lines(text: str) -> list[str]:
 
 IND_HEADERS = ["序号", "预期目标", "责任单位", "进展情况"]
 IND_WIDTHS = [0.06, 0.26, 0.14, 0.54]
-TASK_HEADERS = ["序号", "工作任务", "责任单位", "配合单位", "任务进展情况"]
-TASK_WIDTHS = [0.05, 0.30, 0.13, 0.15, 0.37]
+TASK_HEADERS = ["序号", "工作类别", "工作任务", "责任单位", "配合单位", "任务进展情况"]
+TASK_WIDTHS = [0.05, 0.09, 0.27, 0.12, 0.13, 0.34]
+TASK_CENTER = frozenset({0, 1})  # 序号 and 工作类别 centred
 
 
-def _indicator_progress(ind: Indicator, period: str) -> Labelled:
+def _indicator_progress(ind: Indicator, period: str) -> Cell:
     e = ind.periods.get(period)
     status = status_of(ind, period)
     text = tidy(e.progress) if e else ""
     if e and e.amount and e.amount not in (e.progress or ""):
         text = f"{text}\n实际值：{tidy(e.amount)}" if text else f"实际值：{tidy(e.amount)}"
-    if not text:
-        text = "（未报送进展情况）" if status in (NOT_REPORTED, UNJUDGED) else ""
+    if status == NOT_REPORTED:
+        return text or NOT_REPORTED  # said once, plainly
     return Labelled(f"【{status}】", text)
-
-
-def _task_cell(t: Task) -> Labelled:
-    return Labelled(f"【{tidy(t.category)}】" if t.category else "", tidy(t.task))
 
 
 def _task_progress(t: Task, period: str, mark: bool) -> Cell:
@@ -134,8 +134,8 @@ def _task_progress(t: Task, period: str, mark: bool) -> Cell:
     if e and e.amount and e.amount not in (e.progress or ""):
         text = f"{text}\n完成量：{tidy(e.amount)}" if text else f"完成量：{tidy(e.amount)}"
     status = status_of(t, period)
-    if not text and status in (NOT_REPORTED, UNJUDGED):
-        text = "（未报送进展情况）"
+    if status == NOT_REPORTED:
+        return text or NOT_REPORTED  # said once, plainly
     if mark:
         return Labelled(f"【{status}】", text)
     return text
@@ -143,7 +143,7 @@ def _task_progress(t: Task, period: str, mark: bool) -> Cell:
 
 def _task_rows(tasks: list[Task], period: str, mark) -> list[list[Cell]]:
     return [
-        [str(n), _task_cell(t), [tidy(u) for u in t.lead], [tidy(u) for u in t.coop],
+        [str(n), tidy(t.category), tidy(t.task), [tidy(u) for u in t.lead], [tidy(u) for u in t.coop],
          _task_progress(t, period, mark(t))]
         for n, t in enumerate(tasks, start=1)
     ]
@@ -175,14 +175,15 @@ def annex_tables(master: Master, period: str) -> list[AnnexTable]:
     others = [t for t in tasks if status_of(t, period) != LAGGING]
     if lagging:
         tables.append(AnnexTable("lagging", 0, f"{year}年区政府工作报告{period}推进较为滞后的重点工作任务情况表",
-                                 TASK_HEADERS, TASK_WIDTHS, _task_rows(lagging, period, lambda t: False)))
+                                 TASK_HEADERS, TASK_WIDTHS, _task_rows(lagging, period, lambda t: False),
+                                 TASK_CENTER))
     if others:
         present = list(dict.fromkeys(status_of(t, period) for t in others))
-        # Mark statuses in the progress cell as soon as the table is not purely 正常推进.
-        mark_all = present != [ON_TRACK]
+        # Mark statuses in the progress cell as soon as the table holds more than one.
+        mark_all = len(present) > 1
         tables.append(AnnexTable(
             "others", 0, f"{year}年区政府工作报告{period}{others_title_part(present)}重点工作任务情况表",
-            TASK_HEADERS, TASK_WIDTHS, _task_rows(others, period, lambda t: mark_all)))
+            TASK_HEADERS, TASK_WIDTHS, _task_rows(others, period, lambda t: mark_all), TASK_CENTER))
     for n, t in enumerate(tables, start=1):
         t.number = n
     return tables

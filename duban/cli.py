@@ -286,24 +286,27 @@ def collect(master, paths, period):
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF（未安装时会提示）")
 @click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="自定义报告模板（.docx，样式名称见内置模板 report_template.docx）")
-@click.option("--date", "when", default=None, help="成文日期，如 2022-07-08（默认今天）")
+@click.option("--date", "when", default=None, help="成文日期，如 2022-07-08（默认：设置表“报告日期”，留空为今天）")
+@click.option("--draft", is_flag=True, help="尚有需人工研判/未确认的未报送事项时也生成，标明“草稿”，待定事项列在最后一页")
 @friendly
-def report(master, period, out, xlsx, pdf, template, when):
+def report(master, period, out, xlsx, pdf, template, when, draft):
     """生成本期督办报告：Word 正式公文格式，附件表格可另出 Excel，并刷新主表“统计”表。
 
-    一切状态采用“人工研判”优先的结果。
+    一切状态采用“人工研判”优先的结果。还有“需人工研判”或未在“人工研判”列确认的“未报送”
+    事项时不生成（列出这些事项）；加 --draft 生成草稿。
 
     \b
     示例：
       duban report 主表.xlsx -o 报告.docx
       duban report 主表.xlsx --period 1-6月 -o 报告.docx --xlsx 附件.xlsx --pdf
       duban report 主表.xlsx -o 报告.docx --template 我的模板.docx --date 2022-07-08
+      duban report 主表.xlsx -o 报告草稿.docx --draft
     """
     from .report import run_report
     from .settings import parse_date
 
     day = parse_date(when, "成文日期") if when else None
-    result = run_report(master, out, period, xlsx=xlsx, pdf=pdf, template=template, date=day)
+    result = run_report(master, out, period, xlsx=xlsx, pdf=pdf, template=template, date=day, draft=draft)
     for line in result.summary_lines():
         click.echo(line)
 

@@ -92,6 +92,7 @@ class DashboardData:
     by_lead: list[tuple[str, Counter]]
     returns: Returns
     change: Change | None
+    indicator_figures: list[list] = field(default_factory=list)  # [序号, 预期目标, 状态, the report's phrase]
 
 
 def _ordered_statuses(counters, order) -> list[str]:
@@ -129,7 +130,21 @@ def dashboard_data(master: Master, period: str | None = None) -> DashboardData:
                 back.append(t)
         change = Change(prev.label, now_lag, now_done, back)
     return DashboardData(master.year, label, tasks, inds, statuses, list(cats.items()), by_lead,
-                         returns_for(master, label), change)
+                         returns_for(master, label), change, indicator_figures(master, label))
+
+
+def indicator_figures(master: Master, label: str) -> list[list]:
+    """Each indicator with the phrase the report's section 一 gives it ("固定资产投资增长9%")."""
+    from .evidence import evidence_of
+    from .report import indicator_phrase
+
+    out = []
+    for i in sorted(master.indicators, key=lambda i: i.id):
+        status = status_of(i, label)
+        shown = indicator_phrase(i, label, evidence_of(master, i, label)) \
+            if status in INDICATOR_STATUSES[:3] else "—"
+        out.append([i.id, i.target, status, shown])
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -149,12 +164,13 @@ class Layout:
     section_rows: list[int] = field(default_factory=list)
 
 
-def _table(store: Store, row: int, header: list, body: list[list], layout: Layout) -> int:
+def _table(store: Store, row: int, header: list, body: list[list], layout: Layout,
+           text_cols: set[int] = frozenset({0})) -> int:
     """Write a header + body at ``row``; return the next free row after a blank line."""
     store.write(S_STATS, row, 1, [header], wrap=False)
     store.style_header(S_STATS, row, 1, len(header))
     if body:
-        store.write(S_STATS, row + 1, 1, body, text_cols={0})
+        store.write(S_STATS, row + 1, 1, body, text_cols=set(text_cols))
     return row + 1 + len(body) + 1
 
 
@@ -185,6 +201,10 @@ def refresh_dashboard(store: Store, master: Master, period: str | None = None) -
     row = _table(store, row, ["预期目标状态", "项数"],
                  [[s, data.indicators.get(s, 0)] for s in ind_statuses]
                  + [["合计", sum(data.indicators.values())]], layout)
+
+    if data.indicator_figures:
+        row = _table(store, row, ["序号", "预期目标", "状态", "报告中的实际值"], data.indicator_figures, layout,
+                     text_cols={1, 2, 3})
 
     # 2. returns
     write(row, [["二、报送情况"]])

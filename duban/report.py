@@ -1,10 +1,16 @@
 """The period's supervision report as an official-style Word document.
 
 Everything is built from a :class:`~duban.model.Master` (pure): :func:`report_facts`
-classifies the items by their effective status (the manual override wins),
-the ``*_text`` functions write the Chinese sentences, :func:`build_report` lays them
-out in a python-docx Document whose look comes entirely from the template's styles
-(``templates/report_template.docx``, built by ``templates/make_report_template.py``).
+classifies the items by their effective status (the manual override wins) and reads
+the engine's per-target evidence (:mod:`duban.evidence`); the ``*_text`` functions and
+:mod:`duban.wording` write the Chinese sentences in the office's voice; :func:`build_report`
+lays them out in a python-docx Document whose look comes entirely from the template's
+styles (``templates/report_template.docx``, built by ``templates/make_report_template.py``).
+
+Nothing internal reaches the official text: :func:`open_items` lists every task and
+indicator still 需人工研判 / 尚未研判, or 未报送 without a staff confirmation in the
+人工研判 column; :func:`write_report` refuses while there are any (``draft=True``
+writes a report marked 草稿 with the open items on its last page).
 :func:`write_report` does the file I/O; :func:`convert_to_pdf` runs LibreOffice.
 """
 from __future__ import annotations
@@ -20,20 +26,82 @@ from importlib import resources
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from . import wording
 from .annex import (DONE, IND_MET, IND_MISSED, IND_ON_TIME, LAGGING, MANUAL, NOT_REPORTED, ON_TRACK, UNJUDGED,
-                    AnnexTable, Labelled, annex_tables, group_by_status, tidy, write_annex_xlsx)
+                    AnnexTable, Labelled, annex_tables, group_by_status, status_of, tidy, write_annex_xlsx)
 from .dashboard import Returns, percent, returns_for
 from .errors import DubanError
+from .evidence import attach, evidence_of, indicator_name
 from .model import INDICATOR_STATUSES, TASK_STATUSES, Indicator, Master, Period, Task
 from .store import strip_illegal
 
 TEMPLATE = "report_template.docx"
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 CN_NUM = "一二三四五六七八九十"
+FEW_DONE = 3  # 已完成 tasks named after the counts sentence when there are at most this many
+DRAFT_MARK = "草稿"
 
 
 class ReportError(DubanError):
     "The report cannot be made (template, conversion)"
+
+
+# ---------------------------------------------------------------------------
+# open items: what staff must settle before the official text
+# ---------------------------------------------------------------------------
+
+@dataclass
+class OpenItem:
+    kind: str  # 重点任务 / 预期目标
+    id: int
+    text: str
+    units: list[str]
+    status: str  # 需人工研判 / 未报送 / 尚未研判
+    reason: str
+
+    def line(self) -> str:
+        text = tidy(self.text)
+        text = text if len(text) <= 30 else text[:30] + "……"
+        units = f"（责任单位：{'、'.join(tidy(u) for u in self.units)}）" if self.units else ""
+        why = {NOT_REPORTED: "未报送，尚未在“人工研判”列确认",
+               UNJUDGED: "尚未研判（请先运行 duban status）"}.get(self.status, self.status)
+        reason = f"：{tidy(self.reason)}" if self.reason and self.status == MANUAL else ""
+        return f"{self.kind}{self.id}：{text}{units}——{why}{reason}"
+
+
+class OpenItemsError(ReportError):
+    "Tasks or indicators still to be settled by staff: no official report"
+
+    def __init__(self, items: list[OpenItem]):
+        self.items = items
+        lines = [f"还有{len(items)}项任务或指标未确定状态，未生成正式报告（没有写入任何文件）："]
+        lines += [f"  {x.line()}" for x in items]
+        lines.append("请在主表“人工研判”列逐项填写结论（确认未报送的填“未报送”），再生成报告；"
+                     "或加 --draft 先生成草稿（标明“草稿”，待定事项列在最后一页）。")
+        super().__init__("\n".join(lines))
+
+
+def is_open(item: Task | Indicator, period: str) -> bool:
+    status = status_of(item, period)
+    if status in (MANUAL, UNJUDGED):
+        return True
+    entry = item.periods.get(period)
+    return status == NOT_REPORTED and not (entry and entry.override.strip())
+
+
+def open_items(master: Master, period: str | None = None) -> list[OpenItem]:
+    """Indicators then tasks (by 序号) that the official report cannot state yet."""
+    label = master.period(period).label
+    out = []
+    for i in sorted(master.indicators, key=lambda i: i.id):
+        if is_open(i, label):
+            e = i.periods.get(label)
+            out.append(OpenItem("预期目标", i.id, i.target, list(i.units), status_of(i, label), e.reason if e else ""))
+    for t in sorted(master.tasks, key=lambda t: t.id):
+        if is_open(t, label):
+            e = t.periods.get(label)
+            out.append(OpenItem("重点任务", t.id, t.task, list(t.lead), status_of(t, label), e.reason if e else ""))
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -50,6 +118,10 @@ class ReportFacts:
     returns: Returns
     office: str
     annex_no: dict[str, int] = field(default_factory=dict)  # table key → 附件 number
+    recipient: str = "区政府"
+    date: Date | None = None  # 成文日期 (None: today)
+    open: list[OpenItem] = field(default_factory=list)
+    _evidence: dict = field(default_factory=dict, repr=False)
 
     @property
     def label(self) -> str:
@@ -66,9 +138,23 @@ class ReportFacts:
     def unjudged(self) -> int:
         return len(self.tasks.get(UNJUDGED, [])) + len(self.indicators.get(UNJUDGED, []))
 
+    def evidence(self, item: Task | Indicator) -> list[dict]:
+        key = (type(item).__name__, item.id)
+        if key not in self._evidence:
+            self._evidence[key] = evidence_of(self.master, item, self.label)
+        return self._evidence[key]
 
-def report_facts(master: Master, period: str | None = None) -> ReportFacts:
+
+def settings_date(master: Master) -> Date | None:
+    """设置 报告日期, None when blank (= today)."""
+    from .settings import parse_date
+
+    return parse_date(master.settings.get("report_date") or None, "设置表中的“报告日期”")
+
+
+def report_facts(master: Master, period: str | None = None, *, date: Date | None = None) -> ReportFacts:
     p = master.period(period)
+    attach(master, p.label)
     tables = annex_tables(master, p.label)
     tasks = sorted(master.tasks, key=lambda t: t.id)
     inds = sorted(master.indicators, key=lambda i: i.id)
@@ -78,6 +164,9 @@ def report_facts(master: Master, period: str | None = None) -> ReportFacts:
         group_by_status(tasks, p.label, TASK_STATUSES + (UNJUDGED,)),
         tables, returns_for(master, p.label),
         (master.settings.get("office") or "").strip() or "区政府督查办",
+        recipient=(master.settings.get("report_to") or "").strip() or "区政府",
+        date=date or settings_date(master),
+        open=open_items(master, p.label),
     )
     facts.annex_no = {t.key: t.number for t in tables}
     return facts
@@ -89,11 +178,8 @@ def report_facts(master: Master, period: str | None = None) -> ReportFacts:
 
 _SENT_RE = re.compile(r"[。；;！!？?\n]+")
 _CLAUSE_RE = re.compile(r"[。；;！!？?\n，,]+")
-_DIGIT_RE = re.compile(r"\d")
 _LABEL_RE = re.compile(r"^\s*(?:【[^】]{1,30}】|[^：:\s]{2,20}[：:])\s*")
-_VERBS = ("增长", "下降", "完成", "达到", "控制", "不低于", "不超过", "突破", "保持", "提高", "降低", "实现",
-          "年均", "新增", "稳定", "确保", "低于", "高于")
-_VERB_RE = re.compile("|".join(_VERBS))
+has_figure = wording.has_figure
 
 
 def report_date(d: Date | None = None) -> str:
@@ -135,14 +221,6 @@ def opening_text(f: ReportFacts) -> str:
     return "".join(parts)
 
 
-_DATE_RE = re.compile(r"\d{1,4}年(?:\d{1,2}月)?|\d{1,2}月(?:\d{1,2}日)?(?:底|末|份|初|中旬|上旬|下旬)?|\d{1,2}日")
-
-
-def has_figure(text: str) -> bool:
-    """True when the text holds a number that is not part of a date ("截至6月底" has none)."""
-    return bool(_DIGIT_RE.search(_DATE_RE.sub("", text)))
-
-
 def first_clause_with_number(text: str) -> str:
     for c in _CLAUSE_RE.split(text or ""):
         c = _LABEL_RE.sub("", c.strip())
@@ -159,60 +237,54 @@ def _first_clause(text: str) -> str:
     return ""
 
 
-def indicator_phrase(ind: Indicator, period: str) -> str:
-    """"上半年地区生产总值同比增长3.2%（年度目标增长5.5%左右）": the indicator with its figure."""
-    target = tidy(ind.target)
-    m = _VERB_RE.search(target)
-    subject = target[:m.start()].strip() if m and m.start() > 0 else target
-    goal = target[len(subject):].strip() if subject != target else ""
+def indicator_phrase(ind: Indicator, period: str, evidence: list[dict] | None = None,
+                     master: Master | None = None) -> str:
+    """"固定资产投资增长9%": the indicator with its actual figure (or its evidence)."""
+    if evidence is None and master is not None:
+        evidence = evidence_of(master, ind, period)
+    ev = evidence[0] if evidence else None
     e = ind.periods.get(period)
     progress = tidy(e.progress) if e else ""
-    amount = tidy(e.amount) if e else ""
-    clause = first_clause_with_number(progress)
-    if not clause and amount:
-        if re.fullmatch(r"[-+]?\d+(?:\.\d+)?%?", amount) and goal[:2] in _VERBS:
-            clause = f"{goal[:2]}{amount}"
-        else:
-            clause = f"实际值{amount}"
-    if not clause:
-        clause = _first_clause(progress)
-    if not clause:
-        return target
-    if subject and subject[:2] not in clause:
-        clause = f"{subject}{clause}" if clause[:2] in _VERBS or clause.startswith("实际值") else f"{subject}：{clause}"
-    if goal and _DIGIT_RE.search(goal):
-        clause += f"（年度目标{goal}）"
-    return clause
+    fallback = first_clause_with_number(progress) or _first_clause(progress)
+    if not fallback and e and e.amount:
+        fallback = tidy(e.amount)
+    phrase = wording.indicator_phrase(ev, indicator_name(tidy(ind.target)), fallback)
+    return phrase or tidy(ind.target)
 
 
 IND_CLASS = {
     IND_MET: "{n}项指标符合预期",
     IND_MISSED: "{n}项指标不达预期",
     IND_ON_TIME: "{n}项指标符合时间节点要求",
-    NOT_REPORTED: "{n}项指标未报送进展情况",
-    "需人工研判": "{n}项指标需人工研判",
+    NOT_REPORTED: "{n}项指标未报送完成情况",
+    MANUAL: "{n}项指标需人工研判",
     UNJUDGED: "{n}项指标尚未研判",
 }
 
 
 def indicator_text(f: ReportFacts) -> str:
-    """"1-6月，①3项指标符合预期，分别是：…；②…（详见附件1）。" — empty classes left out."""
+    """"1-6月，①3项指标符合预期，分别是：地区生产总值增长4.0%，…；②…（详见附件1）。"
+
+    Each class names the indicators with their actual figures; empty classes are left
+    out and the numbering closes up.
+    """
     pieces = []
     for k, (status, items) in enumerate(f.indicators.items()):
         head = IND_CLASS.get(status, "{n}项指标研判为“" + status + "”").format(n=len(items))
-        if status in (NOT_REPORTED, UNJUDGED):
+        if status in (NOT_REPORTED, UNJUDGED, MANUAL):
             names = [tidy(i.target) for i in items]
         else:
-            names = [indicator_phrase(i, f.label) for i in items]
+            names = [indicator_phrase(i, f.label, f.evidence(i)) for i in items]
         lead = "分别是：" if len(items) > 1 else "即"
         num = "" if len(f.indicators) == 1 else CIRCLED[k] if k < len(CIRCLED) else f"（{k + 1}）"
-        pieces.append(f"{num}{head}，{lead}{'、'.join(names)}")
+        pieces.append(f"{num}{head}，{lead}{'，'.join(names)}")
     ref = f"（详见附件{f.annex_no['indicators']}）" if "indicators" in f.annex_no else ""
-    return f"{f.label}，" + "；".join(pieces) + f"{ref}。"
+    return wording.regular(f"{f.label}，" + "；".join(pieces) + f"{ref}。")
 
 
 def task_text(f: ReportFacts) -> list[str]:
-    """The counts sentence of section 二 (and where the unusual statuses went)."""
+    """The counts sentence of section 二 (naming the completed tasks when few), and where
+    the unusual statuses went."""
     m = len(f.master.tasks)
     if not m:
         return ["本期没有重点工作任务。"]
@@ -231,7 +303,13 @@ def task_text(f: ReportFacts) -> list[str]:
         sentence = f"{m}项重点工作任务中，" + "，".join(main)
         if not f.count(LAGGING):
             sentence += "，暂无推进较为滞后的任务"
-        out.append(sentence + "。")
+        sentence += "。"
+        done = f.tasks.get(DONE, [])
+        if 0 < len(done) <= FEW_DONE:
+            names = wording.done_names([(t.task, f.evidence(t)) for t in done])
+            which = f"已完成的{len(done)}项任务是" if len(done) > 1 else "已完成的任务是"
+            sentence += f"{which}：{'；'.join(names)}。"
+        out.append(wording.regular(sentence))
     if rest:
         what = "、".join(
             f"{n}项任务" + ("未报送进展情况" if s == NOT_REPORTED else s if s in (MANUAL, UNJUDGED) else f"研判为“{s}”")
@@ -259,14 +337,15 @@ def _labelled_sentences(progress: str) -> list[tuple[str, str]]:
 
 
 def key_sentence(task: Task, period: str, limit: int = 120) -> str:
-    """The task's key progress in one sentence.
+    """The task's key progress in one sentence (markers and rankings removed).
 
     The sentence holding the evidence the engine's reason quotes (“进度滞后”, “尚未开工”…)
     when there is one, naming its unit when several report; else the first sentence with
     a number, else the first one.
     """
     e = task.periods.get(period)
-    pairs = _labelled_sentences(tidy(e.progress) if e else "")
+    pairs = [(u, wording.clean_quote(s, keep_time=True)) for u, s in _labelled_sentences(tidy(e.progress) if e else "")]
+    pairs = [(u, s) for u, s in pairs if s]
     evidence = _EVIDENCE_RE.findall(e.reason or "") if e else []
     hit = next(((u, s) for u, s in pairs if any(w in s for w in evidence)), None)
     if hit:
@@ -289,16 +368,21 @@ def key_sentence(task: Task, period: str, limit: int = 120) -> str:
 
 
 def lagging_items(f: ReportFacts) -> list[str]:
+    """One paragraph per lagging task: the lagging part, the decisive figure and the gap."""
     out = []
     for n, t in enumerate(f.lagging, start=1):
-        task = tidy(t.task).rstrip("。；;，, ")
-        units = "、".join(tidy(u) for u in t.lead) or "未明确"
-        out.append(f"{n}．{task}。{key_sentence(t, f.label)}（责任单位：{units}）")
+        fallback = key_sentence(t, f.label).rstrip("。")
+        out.append(wording.lagging_paragraph(n, t.task, t.lead, f.evidence(t), f.label, fallback))
     return out
 
 
 def annex_list(f: ReportFacts) -> list[str]:
     return [f"{t.number}．{t.title}" for t in f.tables]
+
+
+def draft_lines(f: ReportFacts) -> list[str]:
+    """The draft's last page: the items staff still have to settle."""
+    return [f"{n}．{x.line()}" for n, x in enumerate(f.open, start=1)]
 
 
 # ---------------------------------------------------------------------------
@@ -458,9 +542,47 @@ def table_xml(doc, table: AnnexTable, width_twips: int, rows_per_page: int = 22)
     return "".join(out)
 
 
+def _draft_marks(doc, open_count: int) -> None:
+    """草稿 in every page header and as a grey diagonal watermark (Word's own watermark shape)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import parse_xml
+    from docx.shared import Pt, RGBColor
+
+    note = f"{DRAFT_MARK}：尚有{open_count}项待人工研判，未定稿，不得作为正式报告报送" if open_count else \
+        f"{DRAFT_MARK}：未定稿，不得作为正式报告报送"
+    watermark = (
+        '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office">'
+        '<w:pict><v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+        'path="m@7,l@8,m@5,21600l@6,21600e"><v:path textpathok="t" o:connecttype="custom"/>'
+        '<v:textpath on="t" fitshape="t"/></v:shapetype>'
+        '<v:shape id="PowerPlusWaterMarkObject{n}" o:spid="_x0000_s{spid}" type="#_x0000_t136" '
+        'style="position:absolute;margin-left:0;margin-top:0;width:360pt;height:180pt;rotation:315;'
+        'z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;'
+        'mso-position-vertical:center;mso-position-vertical-relative:margin" o:allowincell="f" '
+        'fillcolor="#d8d8d8" stroked="f"><v:fill opacity=".5"/>'
+        f'<v:textpath style="font-family:&quot;黑体&quot;;font-size:1pt" string="{DRAFT_MARK}"/>'
+        '</v:shape></w:pict></w:r>')
+    n = 0
+    for section in doc.sections:
+        for header in (section.header, section.even_page_header):
+            header.is_linked_to_previous = False
+            p = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            run = p.add_run(note)
+            run.font.size = Pt(12)
+            run.font.bold = True
+            run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+            n += 1
+            p._p.append(parse_xml(watermark.format(n=n, spid=2048 + n)))
+
+
 def build_report(master: Master, period: str | None = None, *, template: Path | None = None,
-                 date: Date | None = None, facts: ReportFacts | None = None):
-    """The report as a python-docx Document (nothing is written to disk)."""
+                 date: Date | None = None, facts: ReportFacts | None = None, draft: bool = False):
+    """The report as a python-docx Document (nothing is written to disk).
+
+    ``draft``: marked 草稿 on every page, the open items listed on a last page.
+    """
     from docx.oxml import parse_xml
 
     f = facts or report_facts(master, period)
@@ -473,8 +595,8 @@ def build_report(master: Master, period: str | None = None, *, template: Path | 
         return p
 
     add(f.office, style="发文机关")
-    add(title_text(f), style="Title")
-    add("区政府：", style="主送机关")
+    add(title_text(f) + (f"（{DRAFT_MARK}）" if draft else ""), style="Title")
+    add(f"{f.recipient}：", style="主送机关")
     add(opening_text(f), style="Body Text")
     sec_no = 0
     if master.indicators:
@@ -500,7 +622,7 @@ def build_report(master: Master, period: str | None = None, *, template: Path | 
             p.paragraph_format.space_before = Pt(0)
             size = doc.styles["附件说明"].font.size
             _indent(p, left=6, hanging=1, pt=size.pt if size else 16)
-    _signature(doc, f.office, report_date(date))
+    _signature(doc, f.office, report_date(date or f.date))
     if f.tables:
         sec = _landscape_section(doc)
         width = _section_width_twips(sec)
@@ -513,11 +635,35 @@ def build_report(master: Master, period: str | None = None, *, template: Path | 
             body.sectPr.addprevious(parse_xml(table_xml(doc, table, width)))
         # Word needs a paragraph after a table at the end of a section.
         add("", style="表格正文")
+    if draft:
+        _draft_page(doc, f, add)
+        _draft_marks(doc, len(f.open))
     props = doc.core_properties
-    props.title = title_text(f)
+    props.title = title_text(f) + (f"（{DRAFT_MARK}）" if draft else "")
     props.author = f.office
-    props.comments = "由 duban 生成"
+    props.comments = "由 duban 生成" + (f"（{DRAFT_MARK}）" if draft else "")
     return doc
+
+
+def _draft_page(doc, f: ReportFacts, add) -> None:
+    """The draft's last page (portrait): what staff still have to settle before the official report."""
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+
+    first = doc.sections[0]
+    if len(doc.sections) > 1:
+        sec = doc.add_section(WD_SECTION.NEW_PAGE)
+        sec.orientation = WD_ORIENT.PORTRAIT
+        sec.page_width, sec.page_height = first.page_width, first.page_height
+    else:
+        add("", style="Body Text").paragraph_format.page_break_before = True
+    add(f"{DRAFT_MARK}附页：待人工研判事项", style="Heading 1")
+    if f.open:
+        add(f"以下{len(f.open)}项尚未确定状态，需在主表“人工研判”列填写结论（确认未报送的填“未报送”）后，"
+            "再生成正式报告。", style="Body Text")
+        for line in draft_lines(f):
+            add(line, style="Body Text")
+    else:
+        add("本期没有待人工研判的事项。", style="Body Text")
 
 
 # ---------------------------------------------------------------------------
@@ -531,6 +677,7 @@ class ReportResult:
     xlsx: Path | None = None
     pdf: Path | None = None
     notes: list[str] = field(default_factory=list)
+    draft: bool = False
 
     def summary_lines(self) -> list[str]:
         f = self.facts
@@ -547,21 +694,31 @@ class ReportResult:
         rt = f.returns
         lines.append(f"  报送：应报 {len(rt.recipients)} 个单位，已报 {len(rt.returned)} 个（{percent(rt.rate)}）")
         lines.extend(self.notes)
-        if f.unjudged:
-            lines.append(f"注意：有 {f.unjudged} 项尚未研判（系统研判为空），报告中列为“尚未研判”。请先运行 duban status。")
+        if self.draft:
+            lines.append(f"注意：这是草稿（每页标明“{DRAFT_MARK}”），有 {len(f.open)} 项待人工研判，列在最后一页：")
+            lines += [f"  {x.line()}" for x in f.open[:20]]
+            if len(f.open) > 20:
+                lines.append(f"  ……共 {len(f.open)} 项")
         return lines
 
 
 def write_report(master: Master, out: Path, period: str | None = None, *, xlsx: Path | None = None,
-                 template: Path | None = None, date: Date | None = None) -> ReportResult:
-    """Write the .docx (and the annex workbook when ``xlsx`` is given)."""
+                 template: Path | None = None, date: Date | None = None, draft: bool = False) -> ReportResult:
+    """Write the .docx (and the annex workbook when ``xlsx`` is given).
+
+    Raises :class:`OpenItemsError` (nothing written) while tasks or indicators are
+    still open (:func:`open_items`), unless ``draft``. The date is ``date``, else
+    设置 报告日期, else today.
+    """
     out = Path(out)
     if out.suffix.lower() != ".docx":
         raise ReportError(f"报告文件名应以 .docx 结尾：{out.name}")
     if xlsx is not None and Path(xlsx).suffix.lower() != ".xlsx":
         raise ReportError(f"附件表格文件名应以 .xlsx 结尾：{Path(xlsx).name}")
-    facts = report_facts(master, period)
-    doc = build_report(master, template=template, date=date, facts=facts)
+    facts = report_facts(master, period, date=date)
+    if facts.open and not draft:
+        raise OpenItemsError(facts.open)
+    doc = build_report(master, template=template, facts=facts, draft=draft)
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         doc.save(str(out))
@@ -569,12 +726,16 @@ def write_report(master: Master, out: Path, period: str | None = None, *, xlsx: 
             write_annex_xlsx(facts.tables, Path(xlsx), office=facts.office)
     except PermissionError as exc:
         raise ReportError(f"无法写入 {Path(exc.filename or out).name}：文件被占用（可能已在 Word/Excel 中打开），请关闭后重试。") from exc
-    return ReportResult(facts, out, Path(xlsx) if xlsx is not None else None)
+    return ReportResult(facts, out, Path(xlsx) if xlsx is not None else None, draft=draft)
 
 
 def run_report(master_path: Path, out: Path, period: str | None = None, *, xlsx: Path | None = None,
-               pdf: bool = False, template: Path | None = None, date: Date | None = None) -> ReportResult:
+               pdf: bool = False, template: Path | None = None, date: Date | None = None,
+               draft: bool = False) -> ReportResult:
     """`duban report`: read the master, write the report (and annexes, PDF), refresh 统计.
+
+    Refuses with :class:`OpenItemsError` (nothing written, 统计 unchanged) while items
+    are open, unless ``draft``.
 
     When the master is open elsewhere (Excel, another duban run) the report is still
     made from the file on disk; only the 统计 sheet is left as it was, and a note says so.
@@ -587,13 +748,13 @@ def run_report(master_path: Path, out: Path, period: str | None = None, *, xlsx:
     try:
         with open_store(master_path) as store:
             master = load_master(store)
-            result = write_report(master, out, period, xlsx=xlsx, template=template, date=date)
+            result = write_report(master, out, period, xlsx=xlsx, template=template, date=date, draft=draft)
             refresh_dashboard(store, master, result.facts.label)
         result.notes.append("已刷新主表“统计”表。")
     except MasterLocked as exc:
         with open_store(master_path, write=False) as store:
             master = load_master(store)
-        result = write_report(master, out, period, xlsx=xlsx, template=template, date=date)
+        result = write_report(master, out, period, xlsx=xlsx, template=template, date=date, draft=draft)
         result.notes.append(f"主表正在使用中，未刷新“统计”表（{exc}）")
     if pdf:
         try:

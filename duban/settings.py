@@ -20,6 +20,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("year", "年度", 2022, "工作报告所属年度", int),
     Setting("current_period", "当前期次", "", "正在督办的期次，如 1-6月；duban sheets --period 会更新它"),
     Setting("office", "发文单位", "区政府督查办", "报告落款及邮件署名"),
+    Setting("report_to", "主送", "区政府", "报告的主送机关，正文开头写作“区政府：”"),
+    Setting("report_date", "报告日期", "", "报告落款的成文日期，如 2022-07-15；留空则为生成报告当天"),
     Setting("contact", "联系人", "督查办", "反馈表和邮件中写明的联系人"),
     Setting("contact_phone", "联系电话", "", "反馈表和邮件中写明的联系电话"),
     Setting("contact_email", "联系邮箱", "", "单位回复反馈表的邮箱，也用作发件人"),

@@ -2,7 +2,8 @@
 
 ``filled_master`` gives every task and indicator a plausible 1-6月 progress text
 (numbers scaled from the task's own targets), judges them with the real engine,
-adds a few manual overrides and a 报送记录 where most units returned.
+settles the open items as staff would (``settle``: 未报送 confirmed, 需人工研判 decided in
+人工研判) and adds a 报送记录 where most units returned.
 """
 from __future__ import annotations
 
@@ -54,7 +55,20 @@ INDICATOR_PROGRESS = {
 }
 
 
-def fill_period(master: Master, label: str = PERIOD, *, returned_share: float = 0.9) -> Master:
+def settle(master: Master, label: str = PERIOD) -> list:
+    """What staff do before the report: confirm 未报送 and decide every 需人工研判 in 人工研判."""
+    from duban.report import open_items
+
+    items = open_items(master, label)
+    by_id = {("重点任务", t.id): t for t in master.tasks} | {("预期目标", i.id): i for i in master.indicators}
+    for x in items:
+        e = by_id[(x.kind, x.id)].entry(label)
+        e.override = "未报送" if x.status == "未报送" else ("正常推进" if x.kind == "重点任务" else "符合时间节点要求")
+    return items
+
+
+def fill_period(master: Master, label: str = PERIOD, *, returned_share: float = 0.9,
+                settled: bool = True) -> Master:
     master.add_period(label)
     master.settings["current_period"] = label
     for t in master.tasks:
@@ -66,6 +80,8 @@ def fill_period(master: Master, label: str = PERIOD, *, returned_share: float = 
         i.entry(label).progress = progress
         i.entry(label).amount = amount
     judge_master(master, label)
+    if settled:
+        settle(master, label)
     units = recipients(master)
     keep = int(len(units) * returned_share)
     for n, u in enumerate(units[:keep]):

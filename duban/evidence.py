@@ -1,0 +1,179 @@
+"""The engine's per-target evidence, as the report and the other readers consume it.
+
+The status engine's contract (``PeriodEntry.evidence``: one dict per target, keys
+``target kind object goal measure actual actual_text share expected gap stage state
+quote unit principal line``) is what the report's sentences are built from.
+:func:`evidence_of` returns that list for a task or an indicator of a period:
+
+* ``entry.evidence`` when the engine filled it (``duban.status.attach_evidence``);
+* otherwise the same dicts derived here from the engine's :class:`~duban.judge.Judgement`
+  (status, reason, ``details``) re-run on the stored progress text — so the report
+  reads the same shape whichever engine version is installed.
+
+:func:`attach` asks the engine to fill ``entry.evidence`` for a whole period when it
+can; the derivation below is only used for entries it left empty.
+"""
+from __future__ import annotations
+
+import re
+
+from . import judge
+from .model import Indicator, Master, Task
+
+KEYS = ("target", "kind", "object", "goal", "measure", "actual", "actual_text", "share", "expected", "gap",
+        "stage", "state", "quote", "unit", "principal", "line")
+
+_KIND = {"count": "count", "amount": "count", "growth": "growth", "points": "growth", "percent": "level"}
+_STATE = {"met": "met", "ok": "on_track", "lag": "behind", "none": "unknown"}
+_CLAUSE_END = "，,；;。！!？?\n"
+_QUOTED_RE = re.compile(r"“([^”]{1,40})”")
+_UNIT_LABEL_RE = re.compile(r"^\s*【([^】]{1,30})】")
+_VERBS_RE = re.compile("增长|下降|完成|达到|控制|不低于|不超过|突破|保持|提高|降低|实现|年均|新增|稳定|确保|低于|高于")
+
+
+def blank(**kw) -> dict:
+    d = dict.fromkeys(KEYS)
+    d.update(kw)
+    return d
+
+
+def attach(master: Master, label: str) -> bool:
+    """Let the engine fill ``entry.evidence`` for the period; False when this engine cannot."""
+    try:
+        from .status import attach_evidence
+    except ImportError:
+        return False
+    attach_evidence(master, label)
+    return True
+
+
+def indicator_name(target: str) -> str:
+    """"地区生产总值增长5.5%左右" → "地区生产总值" (the text before its verb)."""
+    t = (target or "").strip()
+    m = _VERBS_RE.search(t)
+    return t[:m.start()].strip() if m and m.start() > 0 else t
+
+
+def clause_around(text: str, start: int, end: int | None = None) -> str:
+    a, b = start, end if end is not None else start
+    while a > 0 and text[a - 1] not in _CLAUSE_END:
+        a -= 1
+    while b < len(text) and text[b] not in _CLAUSE_END:
+        b += 1
+    return text[a:b].strip()
+
+
+def _unit_at(text: str, pos: int) -> str | None:
+    line_start = text.rfind("\n", 0, pos) + 1
+    m = _UNIT_LABEL_RE.match(text[line_start:])
+    return m.group(1) if m else None
+
+
+def _clause_with(text: str, word: str) -> tuple[str | None, str | None]:
+    pos = text.find(word) if word else -1
+    if pos < 0:
+        return None, None
+    return clause_around(text, pos, pos + len(word)), _unit_at(text, pos)
+
+
+def evidence_of(master: Master, item: Task | Indicator, period: str) -> list[dict]:
+    """The evidence dicts of ``item`` for ``period`` (see the module docstring)."""
+    entry = item.periods.get(period)
+    if entry is None:
+        return []
+    stored = getattr(entry, "evidence", None)
+    if stored:
+        return [blank(**d) for d in stored]
+    if not (entry.progress or "").strip() and not (entry.amount or "").strip():
+        return []
+    p = master.period(period)
+    from .status import rules_from_settings
+
+    rules = judge.get_rules(rules_from_settings(master.settings))
+    if isinstance(item, Task):
+        return _task_evidence(item, entry, p.end, master.year, rules)
+    return _indicator_evidence(item, entry, p.end, master.year, rules)
+
+
+def _task_evidence(task: Task, entry, period_end, year, rules) -> list[dict]:
+    from .quantities import match, parse_progress, parse_targets
+
+    text = entry.progress or ""
+    if entry.amount:
+        text = f"{text}\n完成量：{entry.amount}" if text else f"完成量：{entry.amount}"
+    j = judge.judge_task(task.task, text, period_end, year, deadline=task.deadline or None, rules=rules)
+    if j.status == judge.NOT_REPORTED:
+        return []
+    share = j.details.get("share")
+    details = j.details.get("targets") or []
+    targets = parse_targets(task.task)
+    matches = match(targets, parse_progress(text), min_overlap=rules.min_subject_overlap) if targets else []
+    out = []
+    for d, mt in zip(details, matches):
+        q = mt.quantity
+        kind = _KIND.get(d.get("kind"), "count")
+        ev = blank(target=d.get("target"), kind=kind, object=mt.target.subject or None, goal=d.get("value"),
+                   measure=d.get("unit"), state=_STATE.get(d.get("state"), "unknown"), expected=share,
+                   principal=True)
+        if q is not None:
+            ev["actual"] = q.value
+            ev["actual_text"] = q.phrase or q.text
+            ev["quote"] = clause_around(text, *q.span)
+            ev["unit"] = _unit_at(text, q.span[0])
+            if kind == "count" and d.get("ratio") is not None:
+                ev["share"] = d["ratio"]
+                if share is not None:
+                    ev["gap"] = (share - d["ratio"]) * 100
+            elif kind in ("growth", "level") and d.get("value") is not None:
+                ev["gap"] = d["value"] - q.value
+        out.append(ev)
+    words = _QUOTED_RE.findall(j.reason or "")
+    if j.status == judge.LAGGING and not any(e["state"] == "behind" for e in out):
+        # the lag rests on the text, not on a target's figure: not started, no progress, past the deadline
+        quote, unit = next((c for c in (_clause_with(text, w) for w in words) if c[0]), (None, None))
+        not_started = bool(rules.not_started_re.search(text))
+        if not_started:
+            out.append(blank(target=task.task, kind="deliverable", stage="前期", state="not_started",
+                             expected=share, quote=quote, unit=unit, principal=True))
+        else:
+            out.append(blank(target=task.task, kind="process", state="behind", expected=share, quote=quote,
+                             unit=unit, principal=True))
+    elif not out and words:
+        quote, unit = _clause_with(text, words[0])
+        state = {judge.DONE: "met", judge.NORMAL: "on_track"}.get(j.status, "unknown")
+        out.append(blank(target=task.task, kind="process", state=state, expected=share, quote=quote, unit=unit,
+                         principal=True))
+    for ev in out:
+        ev["line"] = j.reason
+    return out
+
+
+def _indicator_evidence(ind: Indicator, entry, period_end, year, rules) -> list[dict]:
+    from .quantities import match, parse_progress, parse_targets
+
+    j = judge.judge_indicator(ind.target, entry.progress, entry.amount or None, period_end, rules, year=year)
+    if j.status == judge.NOT_REPORTED:
+        return []
+    name = indicator_name(ind.target)
+    state = {judge.IND_MET: "met", judge.IND_MISSED: "behind", judge.IND_ON_COURSE: "on_track"}.get(j.status, "unknown")
+    progress = entry.progress or ""
+    ts = parse_targets(ind.target)
+    if not ts:
+        words = _QUOTED_RE.findall(j.reason or "")
+        quote, unit = _clause_with(progress, words[0]) if words else (None, None)
+        return [blank(target=name, kind="qualitative", state=state, quote=quote, unit=unit, principal=True,
+                      line=j.reason)]
+    t = ts[0]
+    ev = blank(target=name, kind=_KIND.get(t.kind, "count"), object=t.subject or None, goal=t.value, measure=t.unit,
+               actual=j.details.get("actual"), state=state, principal=True, line=j.reason)
+    if (entry.amount or "").strip():
+        ev["actual_text"] = entry.amount.strip()
+    elif progress:
+        mt = match([t], parse_progress(progress), min_overlap=rules.min_subject_overlap)[0]
+        if mt.quantity is not None:
+            ev["actual_text"] = mt.quantity.phrase or mt.quantity.text
+            ev["quote"] = clause_around(progress, *mt.quantity.span)
+            ev["unit"] = _unit_at(progress, mt.quantity.span[0])
+    if ev["actual"] is not None and t.value is not None and ev["kind"] in ("growth", "level"):
+        ev["gap"] = t.value - ev["actual"]
+    return [ev]

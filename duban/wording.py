@@ -1,0 +1,291 @@
+"""The report's sentences in the office's own voice, built from the engine's evidence.
+
+Pure functions, no I/O. Inputs are the evidence dicts of :mod:`duban.evidence`
+(one per target: kind, actual, actual_text, state, stage, quote, unit …) and the
+master's texts; outputs are finished Chinese sentences:
+
+* :func:`indicator_phrase` — "固定资产投资增长9%", "社会消费品零售总额下降3.1%",
+  "空气质量优良天数150天": the indicator and its actual figure (or its evidence);
+* :func:`lagging_paragraph` — one tight paragraph per lagging task: the part of the
+  task that lags, the decisive figure and the gap ("1-6月，建成2个，与全年目标有较大
+  差距" / "目前仍在办理前期手续，未进场施工，进度较为滞后" / "1-6月，同比增长仅为1.5%"),
+  then "（责任单位：…）";
+* :func:`clean_quote` and :func:`regular` — a unit's words with their markers
+  (①②, 一是, （一）), bracketed rankings and leading dates removed, punctuation regular.
+"""
+from __future__ import annotations
+
+import re
+
+from .annex import tidy
+
+# ---------------------------------------------------------------------------
+# cleaning
+# ---------------------------------------------------------------------------
+
+_CN = "一二三四五六七八九十"
+_MARKER_RE = re.compile(
+    rf"(?:^|(?<=[，,；;。：:！!？?\n]))\s*(?:[①-⑳]|[{_CN}]{{1,3}}是|[（(][{_CN}\d]{{1,3}}[）)]"
+    rf"|[{_CN}]{{1,3}}[、．]|\d{{1,2}}[、．](?!\d)|\d{{1,2}}\.(?!\d))\s*")
+_CIRCLED_RE = re.compile(r"[①-⑳]")
+_RANK_WORDS = rf"(?:第\s*[\d{_CN}]+\s*(?:名|位)?|排名|排位|位列|位居|居全[区市省国])"
+_RANK_RE = re.compile(rf"[（(][^（）()]{{0,24}}?{_RANK_WORDS}[^（）()]{{0,24}}?[）)]")
+_RANK_CLAUSE_RE = re.compile(rf"[，,]\s*(?:排名|位列|位居|居)[^，,；;。]{{0,16}}第[\d{_CN}]+[名位]?(?=$|[，,；;。])")
+_LEAD_TIME_RE = re.compile(
+    r"^\s*(?:截至|截止|截止到|截至到)?\s*(?:20\d\d年)?\s*"
+    r"(?:\d{1,2}\s*[-—~～至到]\s*\d{1,2}\s*月份?|\d{1,2}月(?:底|末|份|中旬|上旬|下旬|\d{1,2}日)?|上半年|前三季度"
+    r"|第?[一二三四]季度|今年以来|年初以来|目前|当前|本期)\s*(?:以来)?\s*[，,：:]?\s*")
+_UNIT_LABEL_RE = re.compile(r"【[^】]{1,30}】")
+_CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”]"
+_SPACE_RE = re.compile(rf"(?<={_CJK})\s+|\s+(?={_CJK})")
+
+
+def regular(text: str) -> str:
+    """Full-width punctuation, no doubled or clashing marks, no spaces inside Chinese text."""
+    t = tidy(text or "")
+    t = _SPACE_RE.sub("", t)
+    t = re.sub(r"([，、；：])\1+", r"\1", t)
+    t = re.sub(r"[，、；：]+(?=[。！？])", "", t)
+    t = re.sub(r"[，、；：]+(?=[）])", "", t)
+    t = re.sub(r"。{2,}", "。", t)
+    t = re.sub(r"[，、]+(?=；)", "", t)
+    t = re.sub(r"；，", "；", t)
+    t = re.sub(r"。[，；、：]+", "。", t)
+    t = re.sub(r"^[，、；：。\s]+", "", t)
+    return t
+
+
+def strip_markers(text: str) -> str:
+    """"①已完成选址；一是正在装修" → "已完成选址；正在装修"."""
+    t = _MARKER_RE.sub("", text or "")
+    return _CIRCLED_RE.sub("", t)
+
+
+def strip_rankings(text: str) -> str:
+    """"同比增长9%（主城区第3名）" → "同比增长9%"."""
+    t = _RANK_RE.sub("", text or "")
+    return _RANK_CLAUSE_RE.sub("", t)
+
+
+def clean_quote(text: str | None, *, keep_time: bool = False) -> str:
+    """A clause of a unit's report as the office would quote it (no markers, rankings,
+    unit labels, leading date; no trailing punctuation)."""
+    t = tidy(text or "")
+    t = _UNIT_LABEL_RE.sub("", t)
+    t = strip_rankings(strip_markers(t))
+    if not keep_time:
+        for _ in range(2):  # "截至6月底，1-6月，…"
+            t = _LEAD_TIME_RE.sub("", t, count=1)
+    t = regular(t)
+    return t.strip(" ，,。；;：:、")
+
+
+def fmt(v: float) -> str:
+    if abs(v - round(v)) < 1e-9:
+        return str(int(round(v)))
+    return f"{v:.2f}".rstrip("0").rstrip(".")
+
+
+_NUM_RE = re.compile(r"\d+(?:\.\d+)?")
+
+
+def number_as_written(value: float, text: str | None) -> str:
+    """|value| as the unit wrote it ("4.0" stays "4.0"), else formatted."""
+    for m in _NUM_RE.finditer(text or ""):
+        try:
+            if abs(float(m.group(0)) - abs(value)) < 1e-9:
+                return m.group(0)
+        except ValueError:
+            pass
+    return fmt(abs(value))
+
+
+_DIGIT_RE = re.compile(r"\d")
+_DATE_RE = re.compile(r"\d{1,4}年(?:\d{1,2}月)?|\d{1,2}[-—~～至到]\d{1,2}月|\d{1,2}月(?:\d{1,2}日)?(?:底|末|份|初|中旬|上旬|下旬)?|\d{1,2}日")
+
+
+def has_figure(text: str) -> bool:
+    """True when the text holds a number that is not part of a date ("截至6月底" has none)."""
+    return bool(_DIGIT_RE.search(_DATE_RE.sub("", text or "")))
+
+
+# ---------------------------------------------------------------------------
+# section 一: indicators
+# ---------------------------------------------------------------------------
+
+def _name_with(name: str, phrase: str, link: str = "") -> str:
+    """Join an indicator's name and a phrase of its figure without saying the name twice:
+    ("城镇调查失业率", "失业率为4.8%") → "城镇调查失业率为4.8%"."""
+    if not name or name in phrase:
+        return phrase
+    lead = re.match(r"[^\d]*", phrase).group(0)
+    for k in range(len(lead), 1, -1):
+        if name.endswith(lead[:k]):
+            return name + phrase[k:]
+    if len(name) >= 2 and name[:2] in phrase[:len(lead)]:
+        return phrase
+    if phrase[:1].isdigit():
+        return f"{name}{link}{phrase}"
+    return name + phrase
+
+
+def indicator_phrase(ev: dict | None, name: str, fallback: str = "") -> str:
+    """The indicator and its actual figure: "指标名 + 增长/下降 + 实际值", or its evidence."""
+    ev = ev or {}
+    name = (ev.get("target") or name or "").strip()
+    kind, actual = ev.get("kind"), ev.get("actual")
+    measure = ev.get("measure") or ""
+    if kind == "growth" and actual is not None:
+        word = "下降" if actual < 0 else "增长"
+        unit = "个百分点" if measure == "个百分点" else "%"
+        return f"{name}{word}{number_as_written(actual, ev.get('actual_text'))}{unit}"
+    if kind in ("level", "count") and (ev.get("actual_text") or actual is not None):
+        shown = clean_quote(ev.get("actual_text"))
+        if shown:
+            return _name_with(name, shown, "为" if kind == "level" else "")
+        return f"{name}{'为' if kind == 'level' else '完成'}{fmt(actual)}{measure}"
+    quote = clean_quote(ev.get("quote"))
+    if quote:
+        return _name_with(name, quote)
+    if fallback:
+        return _name_with(name, clean_quote(fallback))
+    return name
+
+
+# ---------------------------------------------------------------------------
+# section 二: lagging tasks
+# ---------------------------------------------------------------------------
+
+LAGGING_STATES = ("behind", "not_started")
+_STARTS_WITH_VERB_RE = re.compile(r"^(?:已|累计|共|新|建|完成|实现|引进|培育|开工|改造|招|签约|落地|达到|达|推动|打造|新增"
+                                  r"|整治|开展|举办|建设|启动|投用|投入|入驻|安置|发放|种植|修复|治理|提升)")
+_LAGGED_WORDS_RE = re.compile(r"滞后|缓慢|未达|差距|落后|停滞")
+_PRELIM_RE = re.compile(r"手续|前期|立项|选址|方案|设计|招标|规划")
+_NOT_STARTED_RE = re.compile(r"未开工|未动工|未进场")
+
+
+def _count_phrase(ev: dict, with_object: bool) -> str:
+    shown = clean_quote(ev.get("actual_text"))
+    obj = (ev.get("object") or "").strip()
+    if not shown:
+        actual = ev.get("actual")
+        shown = f"完成{fmt(actual)}{ev.get('measure') or ''}" if actual is not None else ""
+    elif not _STARTS_WITH_VERB_RE.match(shown):
+        shown = "完成" + shown
+    if shown and with_object and obj and obj not in shown:
+        shown += obj
+    return shown
+
+
+def _growth_phrase(ev: dict, with_object: bool) -> str:
+    actual = ev.get("actual")
+    if actual is None:
+        return clean_quote(ev.get("quote"))
+    said = f"{ev.get('actual_text') or ''}{ev.get('quote') or ''}"
+    yoy = "同比" if "同比" in said else ""
+    num = number_as_written(actual, ev.get("actual_text"))
+    obj = (ev.get("object") or "").strip() if with_object else ""
+    if actual < 0:
+        return f"{obj}{yoy}下降{num}%"
+    return f"{obj}{yoy}增长仅为{num}%"
+
+
+def _stage_phrase(ev: dict) -> str:
+    quote = clean_quote(ev.get("quote"))
+    if ev.get("stage") == "前期" or _PRELIM_RE.search(quote):
+        return "仍在办理前期手续，未进场施工，进度较为滞后"
+    if ev.get("state") == "not_started" and (not quote or _NOT_STARTED_RE.search(quote)):
+        return "尚未开工建设，进度较为滞后"
+    if quote:
+        return quote if _LAGGED_WORDS_RE.search(quote) else f"{quote}，进度较为滞后"
+    return "尚未启动，进度较为滞后"
+
+
+def _lead_text(task_text: str, lagging: list[dict]) -> str:
+    """The part of the task that lags: its lagging targets, or the whole task."""
+    whole = clean_quote(task_text, keep_time=True)
+    parts = []
+    for ev in lagging:
+        t = clean_quote(ev.get("target"), keep_time=True)
+        if not t or len(t) < 4 or t == whole or ev.get("kind") in ("deliverable", "process", "qualitative"):
+            return whole
+        if t not in parts:
+            parts.append(t)
+    return "、".join(parts) if parts else whole
+
+
+def lagging_paragraph(n: int, task_text: str, units: list[str], evidence: list[dict], label: str,
+                      fallback: str = "") -> str:
+    """One lagging task in one paragraph: "1．{lagging part}。{figure，gap}。（责任单位：…）".
+
+    ``evidence`` is the task's evidence list; the lagging targets (state behind or
+    not_started, principal ones first) give the figures. Without any (a staff override
+    made the task lag) ``fallback`` — the task's key progress sentence — follows the
+    whole task text.
+    """
+    lagging = [e for e in evidence if e.get("state") in LAGGING_STATES]
+    principal = [e for e in lagging if e.get("principal") is not False]
+    lagging = principal or lagging
+    unit_names = "、".join(tidy(u) for u in units) or "未明确"
+    several_units = len(units) > 1
+    if not lagging:
+        body = clean_quote(fallback, keep_time=True) or "进度较为滞后"
+        return regular(f"{n}．{clean_quote(task_text, keep_time=True)}。{body}。（责任单位：{unit_names}）")
+
+    lead = _lead_text(task_text, lagging)
+    counts = [e for e in lagging if e.get("kind") == "count" and e.get("state") == "behind"
+              and (e.get("actual") is not None or e.get("actual_text"))]
+    growths = [e for e in lagging if e.get("kind") == "growth" and e.get("state") == "behind"]
+    levels = [e for e in lagging if e.get("kind") == "level" and e.get("state") == "behind"]
+    rest = [e for e in lagging if e not in counts and e not in growths and e not in levels]
+    pieces: list[str] = []
+
+    def who(ev) -> str:
+        return tidy(ev.get("unit") or "") if several_units and ev.get("unit") else ""
+
+    if counts:
+        shown = [who(e) + _count_phrase(e, len(counts) > 1) for e in counts]
+        overdue = any((e.get("expected") or 0) >= 1 - 1e-9 for e in counts)
+        gap = "未按期完成目标任务" if overdue else "与全年目标有较大差距"
+        pieces.append(f"{label}，{'、'.join(s for s in shown if s)}，{gap}")
+    if growths:
+        shown = [who(e) + _growth_phrase(e, len(growths) > 1) for e in growths]
+        pieces.append(f"{label}，{'，'.join(s for s in shown if s)}")
+    for e in levels:
+        shown = clean_quote(e.get("actual_text") or e.get("quote"))
+        gap = e.get("gap")
+        tail = f"低于目标{fmt(gap)}个百分点" if isinstance(gap, (int, float)) and gap > 0 else "未达到目标要求"
+        pieces.append(f"{label}，{who(e)}{shown}，{tail}" if shown else f"{label}，{who(e)}{tail}")
+    for e in rest:
+        if e.get("kind") == "deliverable" or e.get("state") == "not_started" or e.get("stage"):
+            phrase = _stage_phrase(e)
+            overdue = (e.get("expected") or 0) >= 1 - 1e-9 and e.get("state") != "not_started"
+            if overdue and "按期" not in phrase:
+                phrase += "，未按期完成"
+            pieces.append(f"目前，{who(e)}{phrase}" if who(e) else f"目前{phrase}")
+        else:
+            quote = clean_quote(e.get("quote")) or clean_quote(fallback)
+            if not quote:
+                continue
+            tail = "" if _LAGGED_WORDS_RE.search(quote) else "，进度较为滞后"
+            head = f"{label}，" if has_figure(quote) else "目前，"
+            pieces.append(f"{head}{who(e)}{quote}{tail}")
+    if not pieces:
+        pieces.append(clean_quote(fallback, keep_time=True) or "进度较为滞后")
+    return regular(f"{n}．{lead}。{'；'.join(pieces)}。（责任单位：{unit_names}）")
+
+
+def done_names(items: list[tuple[str, list[dict]]], limit: int = 40) -> list[str]:
+    """Short names of completed tasks: their met targets, or the task's first clause."""
+    out = []
+    for task_text, evidence in items:
+        met = [clean_quote(e.get("target"), keep_time=True) for e in evidence
+               if e.get("state") == "met" and e.get("kind") not in ("process", "qualitative", "deliverable")
+               and e.get("target")]
+        name = "、".join(dict.fromkeys(m for m in met if m))
+        if not name:
+            name = clean_quote(re.split(r"[，,；;。]", tidy(task_text))[0], keep_time=True)
+        if len(name) > limit:
+            name = name[:limit].rstrip("，、；") + "等"
+        out.append(name)
+    return out
