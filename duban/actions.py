@@ -159,16 +159,33 @@ def do_status(ctx: ActionContext) -> ActionResult:
     return ActionResult("研判状态", result.summary_lines())
 
 
+def draft_question(items) -> str:
+    """What the 生成报告 button asks when tasks or indicators are still open."""
+    shown = [f"  {x.line()}" for x in items[:8]]
+    more = [f"  ……共{len(items)}项"] if len(items) > 8 else []
+    return "\n".join([f"还有{len(items)}项任务或指标未确定状态（需人工研判或未报送未确认），不能生成正式报告："]
+                     + shown + more
+                     + ["", "是否先生成草稿？（每页标明“草稿”，待定事项列在最后一页）",
+                        "选“否”则不生成；请在主表“人工研判”列填写结论后再点“生成报告”。"])
+
+
 def do_report(ctx: ActionContext) -> ActionResult:
     from .dashboard import refresh_dashboard
     from .master import load_master
-    from .report import write_report
+    from .report import open_items, write_report
 
     master = load_master(ctx.store)
     label = master.period(current_period(ctx.store, required=False)).label
+    items = open_items(master, label)
+    draft = bool(items)
+    if items and not ctx.confirm(draft_question(items)):
+        raise ActionError(f"还有{len(items)}项任务或指标未确定状态，未生成报告。"
+                          "请在主表“人工研判”列填写结论（确认未报送的填“未报送”）后再生成。")
     folder = ctx.folder / REPORT_DIR
     stem = f"{master.year}年{_safe(label)}"
-    result = write_report(master, folder / f"{stem}推进情况报告.docx", label, xlsx=folder / f"{stem}附件.xlsx")
+    name = f"{stem}推进情况报告{'（草稿）' if draft else ''}"
+    result = write_report(master, folder / f"{name}.docx", label, xlsx=folder / f"{stem}附件{'（草稿）' if draft else ''}.xlsx",
+                          draft=draft)
     refresh_dashboard(ctx.store, master, label)
     return ActionResult("生成报告", result.summary_lines(), [p for p in (result.docx, result.xlsx) if p])
 

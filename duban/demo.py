@@ -7,6 +7,7 @@ what the demo produced, for the final listing.
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -120,7 +121,9 @@ def step_remind(ctx: dict, echo) -> None:
 
 
 def step_status(ctx: dict, echo) -> None:
-    """The engine judges the period; one staff override shows that the override wins."""
+    """The engine judges the period; then the demo plays the staff: one override shows that the
+    override wins, every open item (需人工研判, 未报送) is settled in 人工研判, and 报告日期 is set
+    from the period's end."""
     from .master import load_master, save_master
     from .status import run_status
     from .store import open_store
@@ -139,8 +142,44 @@ def step_status(ctx: dict, echo) -> None:
             e = t.entry(period)
             e.override = "正常推进"
             e.note = "演示：督查办电话核实后人工研判为正常推进（人工研判优先）"
-            save_master(store, master, parts=("tasks",), periods=[period])
-            echo(f"  演示人工研判：任务{t.id}系统研判为“推进较为滞后”，人工改为“正常推进”，报告将采用人工研判。")
+            echo(f"  演示人工研判：重点任务{t.id}系统研判为“推进较为滞后”，人工研判为“正常推进”，报告将采用人工研判。")
+        for line in settle_open_items(master, period):
+            echo("  " + line)
+        end = master.period(period).end
+        if end:
+            master.settings["report_date"] = (end + timedelta(days=REPORT_AFTER_DAYS)).isoformat()
+            echo(f"  设置“报告日期”为 {master.settings['report_date']}（期次截止后 {REPORT_AFTER_DAYS} 天）。")
+        save_master(store, master, parts=("settings", "indicators", "tasks"), periods=[period])
+
+
+REPORT_AFTER_DAYS = 15
+TASK_VERDICTS = ("已完成", "正常推进", "推进较为滞后")
+INDICATOR_VERDICTS = ("符合预期", "不达预期", "符合时间节点要求")
+
+
+def settle_open_items(master, period: str) -> list[str]:
+    """The demo plays the staff: every item the report cannot state yet gets a 人工研判.
+
+    未报送 is confirmed as 未报送 (the units were reminded); 需人工研判 takes the unit's own
+    self-assessment when it is a valid verdict, else 正常推进 / 符合时间节点要求. Returns one
+    line per item saying what was settled.
+    """
+    from .report import open_items
+
+    by_key = {("重点任务", t.id): t for t in master.tasks} | {("预期目标", i.id): i for i in master.indicators}
+    lines = []
+    for x in open_items(master, period):
+        e = by_key[(x.kind, x.id)].entry(period)
+        verdicts = TASK_VERDICTS if x.kind == "重点任务" else INDICATOR_VERDICTS
+        if x.status == "未报送":
+            e.override = "未报送"
+        elif e.self_eval.strip() in verdicts:
+            e.override = e.self_eval.strip()
+        else:
+            e.override = verdicts[1] if x.kind == "重点任务" else verdicts[2]
+        e.note = "演示：督查办核实后人工研判"
+        lines.append(f"演示人工研判：{x.kind}{x.id}系统研判为“{x.status}”，人工研判为“{e.override}”。")
+    return lines
 
 
 STEPS = [step_init, step_sheets, step_mail, step_collect, step_remind, step_status, step_report]

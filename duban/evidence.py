@@ -130,14 +130,30 @@ def _task_evidence(task: Task, entry, period_end, year, rules) -> list[dict]:
     words = _QUOTED_RE.findall(j.reason or "")
     if j.status == judge.LAGGING and not any(e["state"] == "behind" for e in out):
         # the lag rests on the text, not on a target's figure: not started, no progress, past the deadline
-        quote, unit = next((c for c in (_clause_with(text, w) for w in words) if c[0]), (None, None))
-        not_started = bool(rules.not_started_re.search(text))
-        if not_started:
-            out.append(blank(target=task.task, kind="deliverable", stage="前期", state="not_started",
-                             expected=share, quote=quote, unit=unit, principal=True))
-        else:
-            out.append(blank(target=task.task, kind="process", state="behind", expected=share, quote=quote,
-                             unit=unit, principal=True))
+        from .wording import sentence_of
+
+        found: list = []  # (quote, unit, not started), one per sentence of the text
+        for w in words:
+            quote, unit = _clause_with(text, w)
+            if not quote:
+                continue
+            ns = bool(rules.not_started_re.search(w))
+            same = next((k for k, f in enumerate(found) if sentence_of(f[0], text) == sentence_of(quote, text)), None)
+            if same is None:
+                found.append((quote, unit, ns))
+            elif ns and not found[same][2]:
+                found[same] = (quote, unit, ns)
+        if not found:
+            overdue = "超过完成时限" in (j.reason or "")
+            found.append((None, None, False))
+            share = 1.0 if overdue else share
+        for quote, unit, not_started in found:
+            if not_started:
+                out.append(blank(target=task.task, kind="deliverable", stage="前期", state="not_started",
+                                 expected=share, quote=quote, unit=unit, principal=True))
+            else:
+                out.append(blank(target=task.task, kind="process", state="behind", expected=share, quote=quote,
+                                 unit=unit, principal=True))
     elif not out and words:
         quote, unit = _clause_with(text, words[0])
         state = {judge.DONE: "met", judge.NORMAL: "on_track"}.get(j.status, "unknown")

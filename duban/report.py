@@ -372,7 +372,9 @@ def lagging_items(f: ReportFacts) -> list[str]:
     out = []
     for n, t in enumerate(f.lagging, start=1):
         fallback = key_sentence(t, f.label).rstrip("。")
-        out.append(wording.lagging_paragraph(n, t.task, t.lead, f.evidence(t), f.label, fallback))
+        e = t.periods.get(f.label)
+        out.append(wording.lagging_paragraph(n, t.task, t.lead, f.evidence(t), f.label, fallback,
+                                             tidy(e.progress) if e else ""))
     return out
 
 

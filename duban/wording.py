@@ -190,15 +190,58 @@ def _growth_phrase(ev: dict, with_object: bool) -> str:
     return f"{obj}{yoy}增长仅为{num}%"
 
 
-def _stage_phrase(ev: dict) -> str:
-    quote = clean_quote(ev.get("quote"))
-    if ev.get("stage") == "前期" or _PRELIM_RE.search(quote):
-        return "仍在办理前期手续，未进场施工，进度较为滞后"
-    if ev.get("state") == "not_started" and (not quote or _NOT_STARTED_RE.search(quote)):
-        return "尚未开工建设，进度较为滞后"
-    if quote:
-        return quote if _LAGGED_WORDS_RE.search(quote) else f"{quote}，进度较为滞后"
-    return "尚未启动，进度较为滞后"
+_PLAN_RE = re.compile(r"^(?:下一步|下步|力争|计划|预计|将|拟|争取|确保)|无重大困难|正常开展|有序推进")
+_STAGE_RE = re.compile(r"手续|前期|未开工|未动工|未进场|未启动")
+_BUILD_RE = re.compile(r"建设|建成|新建|改建|扩建|修建|新改建|工程|项目|开工|施工|改造|隧道|道路|管网|场馆|校|医院|公园|轨道|桥")
+_SPLIT_RE = re.compile(r"[，,；;]")
+
+
+def sentence_of(quote: str | None, progress: str) -> str:
+    """The whole sentence of ``progress`` that holds ``quote`` (the quote itself when not found)."""
+    q = tidy(quote or "").strip()
+    if not q or not progress:
+        return q
+    pos = progress.find(q)
+    if pos < 0:
+        return q
+    a, b = pos, pos + len(q)
+    while a > 0 and progress[a - 1] not in "。；;！!？?\n":
+        a -= 1
+    while b < len(progress) and progress[b] not in "。；;！!？?\n":
+        b += 1
+    return progress[a:b].strip()
+
+
+def _clauses(text: str) -> list[str]:
+    return [c for c in (clean_quote(x) for x in _SPLIT_RE.split(clean_quote(text))) if c]
+
+
+def _stage_phrase(ev: dict, sentence: str, task_text: str) -> str:
+    """"仍在办理前期手续，未进场施工，进度较为滞后" — with the unit's own obstacle when it names one."""
+    clauses = _clauses(sentence)
+    prelim = ev.get("stage") == "前期" or any(_PRELIM_RE.search(c) for c in clauses)
+    said_site = any(re.search(r"开工|施工|进场|动工", c) for c in clauses)
+    if prelim:
+        phrase = "仍在办理前期手续"
+        if said_site or _BUILD_RE.search(task_text or ""):
+            phrase += "，未进场施工"
+    elif ev.get("state") == "not_started" or any(_NOT_STARTED_RE.search(c) for c in clauses):
+        phrase = "尚未开工建设"
+    else:
+        return _process_phrase(clauses)
+    extra = [c for c in clauses if not (_PLAN_RE.search(c) or _STAGE_RE.search(c) or _LAGGED_WORDS_RE.search(c)
+                                        or _PRELIM_RE.search(c))]
+    return "，".join([phrase] + extra[:2] + ["进度较为滞后"])
+
+
+def _process_phrase(clauses: list[str]) -> str:
+    """The unit's own sentence (plans left out), saying it lags."""
+    kept = [c for c in clauses if not _PLAN_RE.search(c)][:4]
+    if not kept:
+        return "进度较为滞后"
+    if not any(_LAGGED_WORDS_RE.search(c) for c in kept):
+        kept.append("进度较为滞后")
+    return "，".join(kept)
 
 
 def _lead_text(task_text: str, lagging: list[dict]) -> str:
@@ -215,13 +258,13 @@ def _lead_text(task_text: str, lagging: list[dict]) -> str:
 
 
 def lagging_paragraph(n: int, task_text: str, units: list[str], evidence: list[dict], label: str,
-                      fallback: str = "") -> str:
+                      fallback: str = "", progress: str = "") -> str:
     """One lagging task in one paragraph: "1．{lagging part}。{figure，gap}。（责任单位：…）".
 
     ``evidence`` is the task's evidence list; the lagging targets (state behind or
     not_started, principal ones first) give the figures. Without any (a staff override
     made the task lag) ``fallback`` — the task's key progress sentence — follows the
-    whole task text.
+    whole task text. ``progress`` (the stored text) widens an evidence quote to its sentence.
     """
     lagging = [e for e in evidence if e.get("state") in LAGGING_STATES]
     principal = [e for e in lagging if e.get("principal") is not False]
@@ -257,19 +300,24 @@ def lagging_paragraph(n: int, task_text: str, units: list[str], evidence: list[d
         tail = f"低于目标{fmt(gap)}个百分点" if isinstance(gap, (int, float)) and gap > 0 else "未达到目标要求"
         pieces.append(f"{label}，{who(e)}{shown}，{tail}" if shown else f"{label}，{who(e)}{tail}")
     for e in rest:
-        if e.get("kind") == "deliverable" or e.get("state") == "not_started" or e.get("stage"):
-            phrase = _stage_phrase(e)
+        sentence = sentence_of(e.get("quote"), progress) if e.get("quote") else (fallback or "")
+        if (e.get("kind") == "deliverable" or e.get("state") == "not_started" or e.get("stage")
+                or _STAGE_RE.search(sentence)):
+            phrase = _stage_phrase(e, sentence, task_text)
             overdue = (e.get("expected") or 0) >= 1 - 1e-9 and e.get("state") != "not_started"
             if overdue and "按期" not in phrase:
                 phrase += "，未按期完成"
-            pieces.append(f"目前，{who(e)}{phrase}" if who(e) else f"目前{phrase}")
         else:
-            quote = clean_quote(e.get("quote")) or clean_quote(fallback)
-            if not quote:
-                continue
-            tail = "" if _LAGGED_WORDS_RE.search(quote) else "，进度较为滞后"
-            head = f"{label}，" if has_figure(quote) else "目前，"
-            pieces.append(f"{head}{who(e)}{quote}{tail}")
+            phrase = _process_phrase(_clauses(sentence))
+        if has_figure(phrase):
+            head = f"{label}，"
+        elif any(p.startswith("目前") for p in pieces):
+            head = ""  # said once
+        else:
+            head = "目前，" if who(e) else "目前"
+        piece = f"{head}{who(e)}{phrase}"
+        if piece not in pieces:
+            pieces.append(piece)
     if not pieces:
         pieces.append(clean_quote(fallback, keep_time=True) or "进度较为滞后")
     return regular(f"{n}．{lead}。{'；'.join(pieces)}。（责任单位：{unit_names}）")
