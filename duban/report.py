@@ -210,7 +210,7 @@ def opening_text(f: ReportFacts) -> str:
     rt = f.returns
     n = len(rt.recipients)
     if not rt.returned and not rt.logged:
-        parts.append(f"本期向{n}个责任单位收集进展情况，报送记录中尚无本期报送材料，以下情况依据主表已录入的进展整理。")
+        parts.append(f"本期向{n}个责任单位收集了进展情况。")  # no 报送记录 rows: progress typed into the master
     elif not rt.outstanding:
         parts.append(f"本期向{n}个责任单位收集进展情况，{len(rt.returned)}个单位均已报送。")
     else:
