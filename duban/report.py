@@ -248,8 +248,9 @@ def indicator_phrase(ind: Indicator, period: str, evidence: list[dict] | None = 
     fallback = first_clause_with_number(progress) or _first_clause(progress)
     if not fallback and e and e.amount:
         fallback = tidy(e.amount)
-    phrase = wording.indicator_phrase(ev, indicator_name(tidy(ind.target)), fallback)
-    return phrase or tidy(ind.target)
+    name = indicator_name(tidy(ind.target))
+    phrase = wording.indicator_phrase(ev, name, fallback)
+    return tidy(ind.target) if phrase in ("", name) else phrase  # no figure, no evidence: the target itself
 
 
 IND_CLASS = {

@@ -51,6 +51,7 @@ def regular(text: str) -> str:
     t = re.sub(r"[，、]+(?=；)", "", t)
     t = re.sub(r"；，", "；", t)
     t = re.sub(r"。[，；、：]+", "。", t)
+    t = re.sub(r"……[。，；]", "……", t)
     t = re.sub(r"^[，、；：。\s]+", "", t)
     return t
 

@@ -48,19 +48,19 @@ def test_annex_workbook_content_and_print_setup(filled, tmp_path):
         assert ws.print_title_rows == "$3:$3"
         cell = ws.cell(4, 2)
         assert cell.border.left.style == "thin" and cell.alignment.wrap_text
-        assert ws.column_dimensions["B"].width > 20
+        assert max(ws.column_dimensions[c].width for c in "BCD") > 20
         assert ws.row_dimensions[4].height and ws.row_dimensions[4].height >= 18
     ws = wb["附件2"]
-    assert [c.value for c in ws[3]] == ["序号", "工作任务", "责任单位", "配合单位", "任务进展情况"]
+    assert [c.value for c in ws[3]] == ["序号", "工作类别", "工作任务", "责任单位", "配合单位", "任务进展情况"]
     first = lagging[0]
-    assert ws["B4"].value == f"【{first.category}】{tidy(first.task)}"
-    assert ws["C4"].value.split("\n") == first.lead  # units one per line
-    assert ws["E4"].value == tidy(first.entry(PERIOD).progress)
-    multi = [r for r in wb["附件3"].iter_rows(min_row=4, values_only=True) if r[3] and r[3].count("\n") >= 2]
+    assert ws["B4"].value == first.category and ws["C4"].value == tidy(first.task)
+    assert ws["D4"].value.split("\n") == first.lead  # units one per line
+    assert ws["F4"].value == tidy(first.entry(PERIOD).progress)
+    multi = [r for r in wb["附件3"].iter_rows(min_row=4, values_only=True) if r[4] and r[4].count("\n") >= 2]
     assert multi
     assert [c.value for c in wb["附件1"][3]] == ["序号", "预期目标", "责任单位", "进展情况"]
     assert wb["附件1"]["D4"].value.startswith("【不达预期】上半年地区生产总值同比增长3.2%")
-    # the category is rich text with its label in 黑体 (read from the XML: openpyxl flattens it)
+    # a status label is rich text in 黑体 (read from the XML: openpyxl flattens it)
     with zipfile.ZipFile(out) as z:
         shared = z.read("xl/sharedStrings.xml").decode()
     assert re.search(r'<rFont val="黑体"/>(?:(?!</r>).)*?<t[^>]*>【', shared)
@@ -75,7 +75,7 @@ def test_annex_tables_follow_the_override_and_close_up(filled, tmp_path):
     m.tasks[4].entry(PERIOD).override = LAGGING
     tables = annex_tables(m, PERIOD)
     assert [(t.label, len(t.rows)) for t in tables] == [("附件1", 10), ("附件2", 1), ("附件3", 130)]
-    assert tables[1].rows[0][1] == Labelled(f"【{m.tasks[4].category}】", tidy(m.tasks[4].task))
+    assert tables[1].rows[0][1:3] == [m.tasks[4].category, tidy(m.tasks[4].task)]
     out = write_annex_xlsx(tables, tmp_path / "a.xlsx")
     assert openpyxl.load_workbook(out).sheetnames == ["附件1", "附件2", "附件3"]
 
@@ -85,10 +85,15 @@ def test_unreported_and_manual_tasks_are_marked(filled):
     tables = {t.key: t for t in annex_tables(m, PERIOD)}
     others = tables["others"]
     assert "及其他" in others.title
-    marks = {row[4].label for row in others.rows}
-    assert {"【已完成】", "【正常推进】", "【未报送】"} <= marks
-    unreported = next(row for row in others.rows if row[4].label == "【未报送】")
-    assert unreported[4].text == "（未报送进展情况）"
+    marks = {row[5].label for row in others.rows if isinstance(row[5], Labelled)}
+    assert marks == {"【已完成】", "【正常推进】"}
+    unreported = [row for row in others.rows if not isinstance(row[5], Labelled)]
+    assert unreported and all(row[5] == "未报送" for row in unreported)  # once, plainly
+    # a draft made before staff settled a task shows its open status
+    m.tasks[0].entry(PERIOD).override = ""
+    m.tasks[0].entry(PERIOD).status = "需人工研判"
+    row = next(r for r in {t.key: t for t in annex_tables(m, PERIOD)}["others"].rows if r[2] == tidy(m.tasks[0].task))
+    assert row[5].label == "【需人工研判】"
 
 
 def test_very_long_text_in_the_workbook(filled, tmp_path):
@@ -97,7 +102,7 @@ def test_very_long_text_in_the_workbook(filled, tmp_path):
     t.entry(PERIOD).progress = "征地拆迁协调难度大，" * 800
     out = write_annex_xlsx(annex_tables(m, PERIOD), tmp_path / "a.xlsx")
     ws = openpyxl.load_workbook(out)["附件2"]
-    assert ws["E4"].value == tidy(t.entry(PERIOD).progress)
+    assert ws["F4"].value == tidy(t.entry(PERIOD).progress)
     assert 408 <= ws.row_dimensions[4].height <= 409  # Excel's maximum row height
 
 

@@ -190,6 +190,15 @@ def test_report_writes_docx_annexes_and_the_dashboard(master):
     set_current(master)
     buttons.sheets(str(master))
     buttons.status(str(master))
+    before = sha(master)
+    with pytest.raises(actions.ActionError, match="未确定状态，未生成报告"):  # nothing reported yet: no official report
+        buttons.report(str(master))
+    assert sha(master) == before and not (master.parent / "报告").exists()
+    with open_store(master) as s:  # staff confirm in 人工研判 that nothing was reported
+        m = load_master(s)
+        for item in [*m.tasks, *m.indicators]:
+            item.entry(PERIOD).override = "未报送"
+        save_master(s, m, parts=("tasks", "indicators"), periods=[PERIOD])
     result = buttons.report(str(master))
     folder = master.parent / "报告"
     docx = folder / f"2022年{PERIOD}推进情况报告.docx"
