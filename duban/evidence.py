@@ -77,22 +77,62 @@ def _clause_with(text: str, word: str) -> tuple[str | None, str | None]:
 
 
 def evidence_of(master: Master, item: Task | Indicator, period: str) -> list[dict]:
-    """The evidence dicts of ``item`` for ``period`` (see the module docstring)."""
+    """The evidence dicts of ``item`` for ``period`` (see the module docstring).
+
+    The engine's own evidence (``entry.evidence``) comes first and wins; what it leaves
+    unknown (None) is filled from the evidence derived here for the same target, and when
+    it holds no lagging target although the task lags (not started, no progress …), the
+    derived text evidence is added.
+    """
     entry = item.periods.get(period)
     if entry is None:
         return []
-    stored = getattr(entry, "evidence", None)
-    if stored:
-        return [blank(**d) for d in stored]
-    if not (entry.progress or "").strip() and not (entry.amount or "").strip():
-        return []
-    p = master.period(period)
-    from .status import rules_from_settings
+    stored = [blank(**d) for d in (getattr(entry, "evidence", None) or [])]
+    derived = []
+    if (entry.progress or "").strip() or (entry.amount or "").strip():
+        p = master.period(period)
+        from .status import rules_from_settings
 
-    rules = judge.get_rules(rules_from_settings(master.settings))
-    if isinstance(item, Task):
-        return _task_evidence(item, entry, p.end, master.year, rules)
-    return _indicator_evidence(item, entry, p.end, master.year, rules)
+        rules = judge.get_rules(rules_from_settings(master.settings))
+        if isinstance(item, Task):
+            derived = _task_evidence(item, entry, p.end, master.year, rules)
+        else:
+            derived = _indicator_evidence(item, entry, p.end, master.year, rules)
+    if not stored:
+        return derived
+    if isinstance(item, Indicator):
+        for ev in stored:  # the contract names an indicator by its name ("固定资产投资")
+            if (ev["target"] or "").strip() in ("", item.target.strip()):
+                ev["target"] = indicator_name(item.target)
+        return _merge(stored, derived, by_position=True)
+    return _merge(stored, derived)
+
+
+LAGGING_STATES = ("behind", "not_started")
+
+
+def _merge(stored: list[dict], derived: list[dict], by_position: bool = False) -> list[dict]:
+    used: set[int] = set()
+    for n, ev in enumerate(stored):
+        if by_position:
+            k = n if n < len(derived) else None
+        else:
+            k = next((k for k, d in enumerate(derived) if k not in used and d["target"] == ev["target"]), None)
+        if k is None:
+            continue
+        used.add(k)
+        d = derived[k]
+        for key in KEYS:
+            if ev[key] is None and d[key] is not None:
+                ev[key] = d[key]
+        # "2个" as the engine quoted it, "建成2个" as the unit wrote it: keep the fuller phrase
+        if d["actual_text"] and ev["actual_text"] and ev["actual_text"] != d["actual_text"] \
+                and ev["actual_text"] in d["actual_text"]:
+            ev["actual_text"] = d["actual_text"]
+    if not any(ev["state"] in LAGGING_STATES for ev in stored):
+        stored += [d for k, d in enumerate(derived) if k not in used and d["kind"] in ("process", "deliverable")
+                   and d["state"] in LAGGING_STATES]
+    return stored
 
 
 def _task_evidence(task: Task, entry, period_end, year, rules) -> list[dict]:
