@@ -432,6 +432,42 @@ def test_demo_writes_the_report(tmp_path):
             assert made["报告第1页"].read_bytes()[:4] == b"\x89PNG"
 
 
+@needs_lo
+def test_demo_report_rendered_by_libreoffice(tmp_path):
+    """The demo plays the staff, then its report goes through LibreOffice: pages and text layer."""
+    from duban.demo import run_demo
+
+    lines = []
+    ctx = run_demo(tmp_path / "演示", echo=lines.append)
+    made = dict(ctx["made"])
+    settled = [x for x in lines if "演示人工研判：" in x and "人工研判为“" in x]
+    assert settled and "  设置“报告日期”为 2022-07-15（期次截止后 15 天）。" in lines
+    d = docx.Document(str(made["报告"]))
+    texts = [p.text for p in d.paragraphs]
+    counts = next(t for t in texts if t.startswith("131项重点工作任务中，"))
+    assert "2022年7月15日" in texts
+    everything = "".join(texts) + "".join(c.text for t in d.tables for r in t.rows for c in r.cells)
+    assert "需人工研判" not in everything and "草稿" not in everything and "尚未研判" not in everything
+
+    pdf = made["报告 PDF"]
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    layer = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    per_page = [re.sub(r"\s+", "", x) for x in layer.split("\f")][:pages]
+    assert len(per_page) == pages
+    assert TITLE in per_page[0] and "一、10项经济社会发展预期目标情况" in per_page[0]
+    assert re.sub(r"\s+", "", counts) in "".join(per_page[:3])  # the counts sentence, in the text layer
+    signed = next(n for n, x in enumerate(per_page) if "2022年7月15日" in x)
+    lagging = len([t for t in texts if re.match(r"\d+．", t) and "（责任单位：" in t])
+    assert lagging >= 10 and signed + 1 <= 2 + lagging // 4  # one tight paragraph per item: ~5 items a page
+    starts = [next(n for n, x in enumerate(per_page) if x.startswith(f"附件{k}") and f"附件{k}" not in x[3:12])
+              for k in (1, 2, 3)]
+    assert signed < starts[0] < starts[1] < starts[2] < pages
+    assert f"—{pages}—" in per_page[-1]  # page numbers run to the end
+    png = made["报告第1页"]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
 def test_key_sentence_names_the_unit_whose_text_made_the_task_lag(filled):
     m, _ = filled
     t = m.task_by_id()[43]
