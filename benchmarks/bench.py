@@ -183,10 +183,14 @@ def step_collect(ctx) -> None:
 
 
 def step_report(ctx) -> None:
-    """The period's report (.docx) and its annex workbook (`duban report`), from the model."""
+    """The period's report (.docx) and its annex workbook (`duban report`), from the model.
+
+    The collected model is not judged, so every item is still open: written as a draft
+    (`--draft`), whose last page lists them all — the heavier case."""
     from duban.report import write_report
 
-    result = write_report(ctx["master"], ctx["dir"] / "report.docx", ctx["period"], xlsx=ctx["dir"] / "annexes.xlsx")
+    result = write_report(ctx["master"], ctx["dir"] / "report.docx", ctx["period"], xlsx=ctx["dir"] / "annexes.xlsx",
+                          draft=True)
     ctx["report_rows"] = sum(len(t.rows) for t in result.facts.tables)
 
 

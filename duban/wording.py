@@ -186,8 +186,11 @@ def _growth_phrase(ev: dict, with_object: bool) -> str:
     yoy = "同比" if "同比" in said else ""
     num = number_as_written(actual, ev.get("actual_text"))
     obj = (ev.get("object") or "").strip() if with_object else ""
+    goal = ev.get("goal")
     if actual < 0:
         return f"{obj}{yoy}下降{num}%"
+    if isinstance(goal, (int, float)) and actual > goal:  # a ceiling ("控制在3%以内") exceeded
+        return f"{obj}{yoy}增长{num}%，超过控制目标"
     return f"{obj}{yoy}增长仅为{num}%"
 
 

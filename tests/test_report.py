@@ -15,6 +15,7 @@ from docx.oxml.ns import qn
 
 from duban.annex import LAGGING, tidy
 from duban.cli import cli
+from duban.evidence import attach
 from duban.master import save_master
 from duban.model import Master
 from duban.report import (build_report, find_soffice, indicator_phrase, key_sentence,
@@ -371,8 +372,10 @@ def test_indicator_without_a_number(filled):
     gdp = m.indicators[0]
     gdp.entry(PERIOD).progress = ""
     gdp.entry(PERIOD).amount = "4.1%"
+    attach(m, PERIOD)  # the engine's evidence for the text as it is now (as the report does)
     assert indicator_phrase(gdp, PERIOD, master=m) == "地区生产总值增长4.1%"
     gdp.entry(PERIOD).amount = "-0.8%"
+    attach(m, PERIOD)
     assert indicator_phrase(gdp, PERIOD, master=m) == "地区生产总值下降0.8%"
     text = " ".join(x for x in _texts(build_report(m, PERIOD)))
     assert "节能减排降碳完成年度目标任务" in text
