@@ -179,8 +179,11 @@ def do_report(ctx: ActionContext) -> ActionResult:
     items = open_items(master, label)
     draft = bool(items)
     if items and not ctx.confirm(draft_question(items)):
+        hint = "" if ctx.in_excel else "\n需要草稿时用：duban report 主表 -o 报告草稿.docx --draft"
         raise ActionError(f"还有{len(items)}项任务或指标未确定状态，未生成报告。"
-                          "请在主表“人工研判”列填写结论（确认未报送的填“未报送”）后再生成。")
+                          "请在主表“人工研判”列填写结论（确认未报送的填“未报送”）后再生成。"
+                          + "\n" + "\n".join(f"  {x.line()}" for x in items[:20])
+                          + (f"\n  ……共{len(items)}项" if len(items) > 20 else "") + hint)
     folder = ctx.folder / REPORT_DIR
     stem = f"{master.year}年{_safe(label)}"
     name = f"{stem}推进情况报告{'（草稿）' if draft else ''}"
