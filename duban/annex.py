@@ -218,8 +218,10 @@ def estimate_lines(text: str, width: float) -> int:
     return sum(max(1, math.ceil(_text_width(line) / usable)) for line in (text.split("\n") or [""]))
 
 
-def write_annex_xlsx(tables: list[AnnexTable], path: Path, *, office: str = "") -> Path:
-    """One sheet per annex (附件1, 附件2, …), formatted for printing like the official tables."""
+def write_annex_xlsx(tables: list[AnnexTable], path: Path, *, office: str = "", draft: bool = False) -> Path:
+    """One sheet per annex (附件1, 附件2, …), formatted for printing like the official tables.
+
+    ``draft``: every sheet's title and printed header say 草稿."""
     import xlsxwriter
 
     path = Path(path)
@@ -248,7 +250,7 @@ def write_annex_xlsx(tables: list[AnnexTable], path: Path, *, office: str = "") 
             ws.set_column(c, c, w)
         ws.write(0, 0, table.label, f_label)
         ws.set_row(0, 22)
-        ws.merge_range(1, 0, 1, ncol - 1, table.title, f_title)
+        ws.merge_range(1, 0, 1, ncol - 1, table.title + ("（草稿）" if draft else ""), f_title)
         ws.set_row(1, 40 if _text_width(table.title) * 1.6 < sum(widths) else 64)
         ws.write_row(2, 0, table.headers, f_head)
         ws.set_row(2, 22)
@@ -270,6 +272,8 @@ def write_annex_xlsx(tables: list[AnnexTable], path: Path, *, office: str = "") 
         ws.repeat_rows(2)
         ws.fit_to_pages(1, 0)
         ws.set_footer("&C— &P —")
+        if draft:
+            ws.set_header("&C&\"黑体,Bold\"&K C00000草稿：未定稿，不得作为正式报告报送")
         ws.print_area(0, 0, max(2, len(table.rows) + 2), ncol - 1)
     wb.close()
     return path

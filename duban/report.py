@@ -726,7 +726,7 @@ def write_report(master: Master, out: Path, period: str | None = None, *, xlsx: 
     try:
         doc.save(str(out))
         if xlsx is not None:
-            write_annex_xlsx(facts.tables, Path(xlsx), office=facts.office)
+            write_annex_xlsx(facts.tables, Path(xlsx), office=facts.office, draft=draft)
     except PermissionError as exc:
         raise ReportError(f"无法写入 {Path(exc.filename or out).name}：文件被占用（可能已在 Word/Excel 中打开），请关闭后重试。") from exc
     return ReportResult(facts, out, Path(xlsx) if xlsx is not None else None, draft=draft)

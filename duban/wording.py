@@ -248,13 +248,18 @@ def _process_phrase(clauses: list[str]) -> str:
     return "，".join(kept)
 
 
-def _lead_text(task_text: str, lagging: list[dict]) -> str:
-    """The part of the task that lags: its lagging targets, or the whole task."""
+def _lead_text(task_text: str, lagging: list[dict], evidence: list[dict]) -> str:
+    """The part of the task that lags: its lagging targets, or the whole task (when every
+    target lags and the task is short, or the lag is not a target's)."""
     whole = clean_quote(task_text, keep_time=True)
+    if len(whole) <= 60 and all(e in lagging for e in evidence if e.get("principal") is not False):
+        return whole
     parts = []
     for ev in lagging:
         t = clean_quote(ev.get("target"), keep_time=True)
-        if not t or len(t) < 4 or t == whole or ev.get("kind") in ("deliverable", "process", "qualitative"):
+        if not t or len(t) < 4 or t == whole or ev.get("kind") in ("process", "qualitative"):
+            return whole
+        if ev.get("kind") == "deliverable" and t not in whole:  # a deliverable is named by the task's own words
             return whole
         if t not in parts:
             parts.append(t)
@@ -279,7 +284,7 @@ def lagging_paragraph(n: int, task_text: str, units: list[str], evidence: list[d
         body = clean_quote(fallback, keep_time=True) or "进度较为滞后"
         return regular(f"{n}．{clean_quote(task_text, keep_time=True)}。{body}。（责任单位：{unit_names}）")
 
-    lead = _lead_text(task_text, lagging)
+    lead = _lead_text(task_text, lagging, evidence)
     counts = [e for e in lagging if e.get("kind") == "count" and e.get("state") == "behind"
               and (e.get("actual") is not None or e.get("actual_text"))]
     growths = [e for e in lagging if e.get("kind") == "growth" and e.get("state") == "behind"]

@@ -208,8 +208,10 @@ def test_report_refuses_while_items_are_open(tmp_path):
 def test_draft_is_marked_and_lists_the_open_items_last(tmp_path):
     path = make_master(tmp_path / "主表.xlsx", tasks=OPEN_TASKS)
     status(path)
-    r, out = report(path, "--draft", out="草稿.docx")
+    r, out = report(path, "--draft", "--xlsx", str(tmp_path / "附件草稿.xlsx"), out="草稿.docx")
     assert r.exit_code == 0, r.output
+    ws = openpyxl.load_workbook(tmp_path / "附件草稿.xlsx").worksheets[0]
+    assert ws["A2"].value.endswith("（草稿）") and "草稿" in ws.oddHeader.center.text
     assert "注意：这是草稿" in r.output and "有 2 项待人工研判" in r.output
     d = docx.Document(str(out))
     texts = [p.text for p in d.paragraphs]
@@ -339,3 +341,51 @@ def test_annexes_and_dashboard_use_the_texts_figures(tmp_path):
     assert ("不达预期", 1) in rows and ("符合时间节点要求", 1) in rows
     figures = {r[1]: r[3] for r in rows if len(r) == 4 and r[0] in ("1", "2", 1, 2)}
     assert figures == {"固定资产投资增长6%左右": "固定资产投资下降3.1%", "空气质量完成年度目标任务": "空气质量优良天数150天"}
+
+
+# ---------------------------------------------------------------------------
+# the sentence builders on evidence shaped as the engine contract gives it
+# ---------------------------------------------------------------------------
+
+def ev(**kw) -> dict:
+    from duban.evidence import blank
+
+    return blank(principal=True, **kw)
+
+
+def test_wording_from_contract_evidence():
+    from duban.wording import clean_quote, indicator_phrase, lagging_paragraph
+
+    # one of two deliverables lags: only it is named
+    both = [ev(target="加快建设歌乐山隧道", kind="deliverable", stage="前期", state="not_started",
+               quote="歌乐山隧道仍在办理前期手续"),
+            ev(target="推进轨道交通18号线", kind="deliverable", stage="施工", state="on_track")]
+    assert lagging_paragraph(1, "加快建设歌乐山隧道，推进轨道交通18号线", ["区交通局"], both, "1-6月", "",
+                             "①歌乐山隧道仍在办理前期手续；②轨道交通18号线主体施工中。") == \
+        "1．加快建设歌乐山隧道。目前仍在办理前期手续，未进场施工，进度较为滞后。（责任单位：区交通局）"
+    # a count target past its deadline
+    overdue = [ev(target="完成10个老旧小区改造", kind="count", object="老旧小区", actual=4.0, actual_text="完成改造4个",
+                  expected=1.0, state="behind")]
+    assert lagging_paragraph(2, "6月底前完成10个老旧小区改造", ["区住房城乡建委"], overdue, "1-6月") == \
+        "2．6月底前完成10个老旧小区改造。1-6月，完成改造4个，未按期完成目标任务。（责任单位：区住房城乡建委）"
+    # two count targets lag: one sentence, each figure with what it counts
+    two = [ev(target="新建30个社区食堂", kind="count", object="社区食堂", actual=8.0, actual_text="建成8个", state="behind"),
+           ev(target="新建5个社区体育公园", kind="count", object="社区体育公园", actual=1.0, actual_text="1个",
+              state="behind")]
+    assert lagging_paragraph(3, "新建30个社区食堂、5个社区体育公园", ["区民政局"], two, "1-6月") == \
+        "3．新建30个社区食堂、5个社区体育公园。1-6月，建成8个社区食堂、完成1个社区体育公园，与全年目标有较大差距。（责任单位：区民政局）"
+    # a ceiling exceeded is not "仅为"
+    ceiling = [ev(target="单位GDP能耗增长控制在3%以内", kind="growth", goal=3.0, actual=5.2, actual_text="同比增长5.2%",
+                  state="behind")]
+    assert lagging_paragraph(4, "单位GDP能耗增长控制在3%以内", ["区发展改革委"], ceiling, "1-6月") == \
+        "4．单位GDP能耗增长控制在3%以内。1-6月，同比增长5.2%，超过控制目标。（责任单位：区发展改革委）"
+    # indicators: the name once, decline as 下降, the figure as written
+    assert indicator_phrase(ev(target="地区生产总值", kind="growth", actual=4.0, actual_text="同比增长4.0%"), "") == \
+        "地区生产总值增长4.0%"
+    assert indicator_phrase(ev(target="固定资产投资", kind="growth", actual=-3.1), "") == "固定资产投资下降3.1%"
+    assert indicator_phrase(ev(target="城镇调查失业率", kind="level", actual=4.8, actual_text="失业率为4.8%"), "") == \
+        "城镇调查失业率为4.8%"
+    assert indicator_phrase(ev(target="空气质量", kind="qualitative", quote="1-6月，空气质量优良天数150天（全市第2名）"),
+                            "") == "空气质量优良天数150天"
+    # the unit's words cleaned
+    assert clean_quote("截至6月底，①已完成选址5处；二是正在装修（排名全市第5位），，") == "已完成选址5处；正在装修"
