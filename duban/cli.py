@@ -292,8 +292,9 @@ def collect(master, paths, period):
 def report(master, period, out, xlsx, pdf, template, when, draft):
     """生成本期督办报告：Word 正式公文格式，附件表格可另出 Excel，并刷新主表“统计”表。
 
-    一切状态采用“人工研判”优先的结果。还有“需人工研判”或未确认的“未报送”事项时
-    不生成（列出这些事项）；加 --draft 生成草稿。
+    一切状态采用“人工研判”优先的结果。
+
+    还有“需人工研判”或未确认的“未报送”事项时不生成（列出这些事项）；加 --draft 生成草稿。
 
     \b
     示例：
