@@ -118,7 +118,7 @@ def _merge(stored: list[dict], derived: list[dict], by_position: bool = False) -
             k = n if n < len(derived) else None
         else:
             k = next((k for k, d in enumerate(derived) if k not in used and d["target"] == ev["target"]), None)
-        if k is None:
+        if k is None or derived[k]["kind"] != ev["kind"]:  # figures only from the same kind of target
             continue
         used.add(k)
         d = derived[k]

@@ -91,8 +91,8 @@ _NUM_RE = re.compile(r"\d+(?:\.\d+)?")
 
 
 def number_as_written(value: float, text: str | None) -> str:
-    """|value| as the unit wrote it ("4.0" stays "4.0"), else formatted."""
-    for m in _NUM_RE.finditer(text or ""):
+    """|value| as the unit wrote it ("4.0" stays "4.0"), else formatted (dates are not figures)."""
+    for m in _NUM_RE.finditer(_DATE_RE.sub(" ", text or "")):
         try:
             if abs(float(m.group(0)) - abs(value)) < 1e-9:
                 return m.group(0)
@@ -105,9 +105,13 @@ _DIGIT_RE = re.compile(r"\d")
 _DATE_RE = re.compile(r"\d{1,4}年(?:\d{1,2}月)?|\d{1,2}[-—~～至到]\d{1,2}月|\d{1,2}月(?:\d{1,2}日)?(?:底|末|份|初|中旬|上旬|下旬)?|\d{1,2}日")
 
 
+_NAME_NUM_RE = re.compile(r"\d+号(?:线|楼|地块)?|\d+[A-Z]级|[A-Z]\d+")
+
+
 def has_figure(text: str) -> bool:
-    """True when the text holds a number that is not part of a date ("截至6月底" has none)."""
-    return bool(_DIGIT_RE.search(_DATE_RE.sub("", text or "")))
+    """True when the text holds a number that is not part of a date or a name
+    ("截至6月底", "轨道7号线", "5A级景区" have none)."""
+    return bool(_DIGIT_RE.search(_NAME_NUM_RE.sub("", _DATE_RE.sub("", text or ""))))
 
 
 # ---------------------------------------------------------------------------
@@ -139,7 +143,8 @@ def indicator_phrase(ev: dict | None, name: str, fallback: str = "") -> str:
     if kind == "growth" and actual is not None:
         word = "下降" if actual < 0 else "增长"
         unit = "个百分点" if measure == "个百分点" else "%"
-        return f"{name}{word}{number_as_written(actual, ev.get('actual_text'))}{unit}"
+        written = f"{ev.get('quote') or ''} {ev.get('actual_text') or ''}"  # the unit's own "4.0" over "4"
+        return f"{name}{word}{number_as_written(actual, written)}{unit}"
     if kind in ("level", "count") and (ev.get("actual_text") or actual is not None):
         shown = clean_quote(ev.get("actual_text"))
         if shown:
@@ -184,7 +189,7 @@ def _growth_phrase(ev: dict, with_object: bool) -> str:
         return clean_quote(ev.get("quote"))
     said = f"{ev.get('actual_text') or ''}{ev.get('quote') or ''}"
     yoy = "同比" if "同比" in said else ""
-    num = number_as_written(actual, ev.get("actual_text"))
+    num = number_as_written(actual, f"{ev.get('quote') or ''} {ev.get('actual_text') or ''}")
     obj = (ev.get("object") or "").strip() if with_object else ""
     goal = ev.get("goal")
     if actual < 0:
@@ -194,7 +199,9 @@ def _growth_phrase(ev: dict, with_object: bool) -> str:
     return f"{obj}{yoy}增长仅为{num}%"
 
 
-_PLAN_RE = re.compile(r"^(?:下一步|下步|力争|计划|预计|将|拟|争取|确保)|无重大困难|正常开展|有序推进")
+_PLAN_RE = re.compile(r"^(?:下一步|下步|力争|计划|预计|将|拟|争取|确保)|无重大困难|正常开展|有序推进|按计划推进"
+                      r"|按时间节点推进|正常推进|进展顺利")
+_OBSTACLE_RE = re.compile(r"未|尚未|没有|困难|问题|制约|影响|不足|短缺|矛盾|受阻|延迟|延期|停工|缓慢|滞后|难度")
 _STAGE_RE = re.compile(r"手续|前期|未开工|未动工|未进场|未启动")
 _BUILD_RE = re.compile(r"建设|建成|新建|改建|扩建|修建|新改建|工程|项目|开工|施工|改造|隧道|道路|管网|场馆|校|医院|公园|轨道|桥")
 _SPLIT_RE = re.compile(r"[，,；;]")
@@ -226,21 +233,22 @@ def _stage_phrase(ev: dict, sentence: str, task_text: str) -> str:
     prelim = ev.get("stage") == "前期" or any(_PRELIM_RE.search(c) for c in clauses)
     said_site = any(re.search(r"开工|施工|进场|动工", c) for c in clauses)
     if prelim:
-        phrase = "仍在办理前期手续"
+        phrase = "仍在办理前期手续" if any("手续" in c for c in clauses) or not clauses else "仍处于前期阶段"
         if said_site or _BUILD_RE.search(task_text or ""):
             phrase += "，未进场施工"
     elif ev.get("state") == "not_started" or any(_NOT_STARTED_RE.search(c) for c in clauses):
         phrase = "尚未开工建设"
     else:
         return _process_phrase(clauses)
-    extra = [c for c in clauses if not (_PLAN_RE.search(c) or _STAGE_RE.search(c) or _LAGGED_WORDS_RE.search(c)
-                                        or _PRELIM_RE.search(c))]
+    # the unit's own obstacle ("用地指标尚未落实", "受疫情影响"), nothing else of the sentence
+    extra = [c for c in clauses if _OBSTACLE_RE.search(c) and not (
+        _PLAN_RE.search(c) or _STAGE_RE.search(c) or _LAGGED_WORDS_RE.search(c) or _PRELIM_RE.search(c))]
     return "，".join([phrase] + extra[:2] + ["进度较为滞后"])
 
 
 def _process_phrase(clauses: list[str]) -> str:
     """The unit's own sentence (plans left out), saying it lags."""
-    kept = [c for c in clauses if not _PLAN_RE.search(c)][:4]
+    kept = list(dict.fromkeys(c for c in clauses if not _PLAN_RE.search(c)))[:4]
     if not kept:
         return "进度较为滞后"
     if not any(_LAGGED_WORDS_RE.search(c) for c in kept):
@@ -276,12 +284,21 @@ def lagging_paragraph(n: int, task_text: str, units: list[str], evidence: list[d
     whole task text. ``progress`` (the stored text) widens an evidence quote to its sentence.
     """
     lagging = [e for e in evidence if e.get("state") in LAGGING_STATES]
+    if not lagging:  # the task lags by its status, no target says so: its stage or its words
+        lagging = [e for e in evidence if e.get("kind") in ("deliverable", "process") and (e.get("stage") or e.get("quote"))]
     principal = [e for e in lagging if e.get("principal") is not False]
     lagging = principal or lagging
     unit_names = "、".join(tidy(u) for u in units) or "未明确"
     several_units = len(units) > 1
     if not lagging:
-        body = clean_quote(fallback, keep_time=True) or "进度较为滞后"
+        clauses = _clauses(fallback)
+        if any(_STAGE_RE.search(c) for c in clauses):
+            body = "目前" + _stage_phrase({}, fallback, task_text)
+        elif clauses:
+            phrase = _process_phrase(clauses)
+            body = (f"{label}，" if has_figure(phrase) else "目前") + phrase
+        else:
+            body = "进度较为滞后"
         return regular(f"{n}．{clean_quote(task_text, keep_time=True)}。{body}。（责任单位：{unit_names}）")
 
     lead = _lead_text(task_text, lagging, evidence)

@@ -354,7 +354,8 @@ def test_very_long_progress_text(filled, tmp_path):
     t.entry(PERIOD).progress = long
     d = _make(m, tmp_path)
     item = next(x for x in _texts(d) if tidy(t.task).rstrip("。") in x)
-    assert "……" in item and len(item) < len(tidy(t.task)) + 200
+    assert len(item) < len(tidy(t.task)) + 120  # a tight paragraph: a few clauses, none repeated
+    assert item.count("征地拆迁困难") == 1
     row = next(r for r in d.tables[1].rows if tidy(t.task) in r.cells[2].text)
     assert row.cells[5].text == tidy(long)  # the annex keeps the whole text
     assert row._tr.find(qn("w:trPr")).find(qn("w:cantSplit")) is None  # too tall to keep on one page

@@ -81,7 +81,7 @@ def lagging_paragraphs(texts: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------
 
 def test_indicators_met_missed_and_on_course_with_their_figures(tmp_path):
-    texts = judged_report(tmp_path, tasks=[("新建12个托育机构", "已建成12个托育机构", ["区卫生健康委"])], indicators=[
+    texts = judged_report(tmp_path, tasks=[("新建12个托育机构", "截至6月底，已建成托育机构12个，均已投入使用。", ["区卫生健康委"])], indicators=[
         ("地区生产总值增长5.5%左右", "1-6月，地区生产总值同比增长5.8%（主城区第3名）", ["区发展改革委"]),
         ("固定资产投资增长6%左右", "1-6月，固定资产投资同比下降3.1%", ["区发展改革委"]),
         ("社会消费品零售总额增长8%左右", "1-6月，社会消费品零售总额同比增长2.1%（全市第20名）", ["区商务委"]),
@@ -93,7 +93,7 @@ def test_indicators_met_missed_and_on_course_with_their_figures(tmp_path):
 
 
 def test_empty_indicator_class_left_out_numbering_continuous(tmp_path):
-    texts = judged_report(tmp_path, tasks=[("新建12个托育机构", "已建成12个托育机构", ["区卫生健康委"])], indicators=[
+    texts = judged_report(tmp_path, tasks=[("新建12个托育机构", "截至6月底，已建成托育机构12个，均已投入使用。", ["区卫生健康委"])], indicators=[
         ("区级税收增长6%左右", "1-6月，区级税收同比增长6.4%", ["区税务局"]),
         ("一般公共预算收入增长5%左右", "一般公共预算收入同比增长5.0%", ["区财政局"]),
         ("节能减排降碳完成年度目标任务", "节能减排降碳工作按计划推进，重点用能单位监测全覆盖", ["区发展改革委"]),
@@ -154,7 +154,7 @@ def test_lagging_unit_named_when_several_report(tmp_path):
 
 def test_counts_sentence_names_few_completed_tasks(tmp_path):
     texts = judged_report(tmp_path, tasks=[
-        ("新建12个托育机构", "已建成12个托育机构", ["区卫生健康委"]),
+        ("新建12个托育机构", "截至6月底，已建成托育机构12个，均已投入使用。", ["区卫生健康委"]),
         ("完成农村改厕800户", "截至6月底，完成农村改厕500户，完成年度目标的62.5%。", ["区农业农村委"]),
         ("新建12个社区食堂", "1-6月，建成2个社区食堂。", ["区民政局"]),
     ])
@@ -163,7 +163,7 @@ def test_counts_sentence_names_few_completed_tasks(tmp_path):
     assert "（一）总体情况" in texts and "（二）推进较为滞后的1项任务" in texts
 
 
-def test_override_lagging_without_engine_evidence_uses_the_key_sentence(tmp_path):
+def test_override_lagging_without_engine_evidence_uses_the_units_words(tmp_path):
     path = make_master(tmp_path / "主表.xlsx", tasks=[
         ("轨道7号线、15号线加快建设", "①轨道7号线、15号线正在加快建设（主城区第2名）。", ["区交通局"])])
     status(path)
@@ -175,7 +175,7 @@ def test_override_lagging_without_engine_evidence_uses_the_key_sentence(tmp_path
     r, out = report(path)
     assert r.exit_code == 0, r.output
     assert lagging_paragraphs(paragraphs(out)) == [
-        "1．轨道7号线、15号线加快建设。轨道7号线、15号线正在加快建设。（责任单位：区交通局）"]
+        "1．轨道7号线、15号线加快建设。目前轨道7号线、15号线正在加快建设，进度较为滞后。（责任单位：区交通局）"]
 
 
 # ---------------------------------------------------------------------------
@@ -248,7 +248,7 @@ def test_settled_report_has_nothing_internal(tmp_path):
 
 
 def test_report_date_and_recipient_from_settings(tmp_path):
-    path = make_master(tmp_path / "主表.xlsx", tasks=[("新建12个托育机构", "已建成12个托育机构", ["区卫生健康委"])])
+    path = make_master(tmp_path / "主表.xlsx", tasks=[("新建12个托育机构", "截至6月底，已建成托育机构12个，均已投入使用。", ["区卫生健康委"])])
     status(path)
     with open_store(path) as s:
         m = load_master(s)
@@ -312,7 +312,7 @@ def test_button_asks_before_writing_a_draft(tmp_path):
 def test_annexes_and_dashboard_use_the_texts_figures(tmp_path):
     path = make_master(tmp_path / "主表.xlsx", tasks=[
         ("新建12个社区食堂", "1-6月，建成2个社区食堂。", ["区民政局", "区商务委"], ["区财政局", "区体育局"]),
-        ("新建12个托育机构", "已建成12个托育机构", ["区卫生健康委"]),
+        ("新建12个托育机构", "截至6月底，已建成托育机构12个，均已投入使用。", ["区卫生健康委"]),
     ], indicators=[
         ("固定资产投资增长6%左右", "1-6月，固定资产投资同比下降3.1%", ["区发展改革委"]),
         ("空气质量完成年度目标任务", "空气质量优良天数150天，符合时序进度", ["区生态环境局"]),
