@@ -72,10 +72,14 @@ class OpenItem:
 class OpenItemsError(ReportError):
     "Tasks or indicators still to be settled by staff: no official report"
 
+    SHOWN = 100  # items listed in the message (all of them are in .items)
+
     def __init__(self, items: list[OpenItem]):
         self.items = items
         lines = [f"还有{len(items)}项任务或指标未确定状态，未生成正式报告（没有写入任何文件）："]
-        lines += [f"  {x.line()}" for x in items]
+        lines += [f"  {x.line()}" for x in items[:self.SHOWN]]
+        if len(items) > self.SHOWN:
+            lines.append(f"  ……其余{len(items) - self.SHOWN}项：主表中“人工研判”为空、系统研判为“需人工研判”“未报送”或空白的行")
         lines.append("请在主表“人工研判”列逐项填写结论（确认未报送的填“未报送”），再生成报告；"
                      "或加 --draft 先生成草稿（标明“草稿”，待定事项列在最后一页）。")
         super().__init__("\n".join(lines))
