@@ -48,6 +48,17 @@ EXPECTED_BUTTONS = [(c, m) for c, m, _ in DEFAULT_BUTTONS]
 COMMENT = "请先核对单位名录再生成反馈表（张科长）"
 
 
+def settle_as_staff(master: Path) -> None:
+    """Staff settle the items the engine left open (人工研判), as the report requires."""
+    from duban.demo import settle_open_items
+    from duban.master import save_master
+
+    with open_store(master) as s:
+        m = load_master(s)
+        settle_open_items(m, PERIOD)
+        save_master(s, m, parts=("indicators", "tasks"), periods=[PERIOD])
+
+
 def every_writing_command(master: Path):
     """Run each command that writes the master, in a working order; yield its name after it."""
     from duban.simulate import simulate_returns
@@ -63,6 +74,7 @@ def every_writing_command(master: Path):
     yield "collect"
     actions.run_on_file("status", master)
     yield "status"
+    settle_as_staff(master)
     actions.run_on_file("report", master)
     yield "report"
     run_setup(master, plan=windows_plan())
@@ -233,6 +245,7 @@ def test_every_generated_package_passes_openxml_audit(built, tmp_path):
         errors, known, _ = audit(path)
         assert errors == [] and known == [], path.name  # XlsxWriter: not even the font order
     actions.run_on_file("status", master)
+    settle_as_staff(master)
     result = actions.run_on_file("report", master)
     docx, annex = result.outputs
     assert docx.suffix == ".docx" and annex.suffix == ".xlsx"
