@@ -78,6 +78,11 @@ PROBLEMS: dict[str, tuple[str, bool]] = {
     "control_chars": ("删除了控制字符", False),
     "too_long": ("文字超长已截断", False),
     "duplicate_file": ("重复文件", False),
+    "renamed_sheet": ("工作表被改名", False),
+    "read_error": ("读取出错", True),
+    "unreadable": ("无法读取文件", True),
+    "truncated_merge": ("合并后超长已截断", False),
+    "unsigned_pending": ("无签名，待确认", True),
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,13 +21,18 @@ from typing import Any
 from . import feedback_format as ff
 from .intake import Input, Problem, check_zip, read_member
 from .model import clean_text, normalize_parens
+from .store import EXCEL_CELL_LIMIT, XML_ILLEGAL_RE, clip_utf16, utf16_len
 
-EXCEL_CELL_LIMIT = 32_767
 MAX_WORKBOOK_UNCOMPRESSED = 100 * 1024 * 1024
 DEFLATE_MAX_RATIO = 1032  # the most one deflated byte can expand to
 HEADER_SCAN_ROWS = 12
 FORMULA_START = ("=", "+", "-", "@")
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What XML 1.0 forbids (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF), and DEL.
+CONTROL_RE = re.compile(XML_ILLEGAL_RE.pattern[:-1] + "\x7f]")
+ID_RE = re.compile(r"[0-9]{1,9}")  # ASCII digits only (after NFKC), at most 9 of them
+MAX_IDS = 100_000  # ids one metadata list may name (a city-scale master has ~10,000 tasks)
+MAX_SHEET_CELLS = 5_000_000  # rows × columns a returned sheet may span (10,000 tasks × 12 ≈ 120,000)
+MAX_SHEETS = 50
 SPACE_RE = re.compile(r"\s+")
 
 TASK_TITLES = {title: key for title, key in ff.TASK_COLUMNS}
@@ -102,12 +108,15 @@ def sanitize(text: str, where: str, ret: Return) -> str:
     reported, so staff know why a cell starts with '='.
     """
     if CONTROL_RE.search(text):
+        found = sorted({f"U+{ord(ch):04X}" for ch in CONTROL_RE.findall(text)})
         text = CONTROL_RE.sub("", text)
-        ret.add("control_chars", f"{where} 含有不可见的控制字符，已删除")
-    if len(text) > EXCEL_CELL_LIMIT:
-        ret.add("too_long", f"{where} 有 {len(text)} 个字符，超过 Excel 单元格上限 {EXCEL_CELL_LIMIT}，"
-                            f"已截断；请单位精简后重新报送")
-        text = text[:EXCEL_CELL_LIMIT]
+        ret.add("control_chars", f"{where} 含有不可见的控制字符或 XML 不允许的字符（{'、'.join(found[:5])}"
+                                 f"{'等' if len(found) > 5 else ''}），已删除")
+    size = utf16_len(text)
+    if size > EXCEL_CELL_LIMIT:
+        ret.add("too_long", f"{where} 有 {size} 个字符（按 Excel 的计法，生僻字算两个），超过 Excel 单元格上限 "
+                            f"{EXCEL_CELL_LIMIT}，已截断（全文见归档）；请单位精简后重新报送")
+        text = clip_utf16(text, EXCEL_CELL_LIMIT)
     if text.startswith(FORMULA_START) and not re.match(r"^[-+]?\d", text):
         ret.add("formula_text", f"{where} 以“{text[0]}”开头（{_clip(text)}），已按文本保存，不会作为公式计算")
     return text
@@ -128,14 +137,21 @@ def norm_header(value: Any) -> str:
 
 
 def int_id(value: Any) -> int | None:
+    """A 序号: a positive whole number, or text of ASCII digits after NFKC ("１２" → 12); else None.
+
+    ``str.isdigit`` is not enough: "①", "⑴" and "²" are digits to it and ``int()`` refuses them.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return int(value) if float(value).is_integer() and value > 0 else None
-    t = clean_text(value)
+        try:
+            return int(value) if float(value).is_integer() and 0 < value < 10**9 else None
+        except (OverflowError, ValueError):
+            return None
+    t = unicodedata.normalize("NFKC", clean_text(value)).strip()
     if t.endswith(".0"):
         t = t[:-2]
-    return int(t) if t.isdigit() and int(t) > 0 else None
+    return int(t) if ID_RE.fullmatch(t) and int(t) > 0 else None
 
 
 # ---------------------------------------------------------------------------
@@ -181,10 +197,66 @@ def check_bytes(inp: Input) -> tuple[Problem | None, list[Problem], str]:
                                            "疑似压缩炸弹，未读取"), [], ""
             except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
                 return Problem("corrupt", f"{where} 已损坏（{info.filename} 无法解压），请让单位重新发送"), [], ""
+        too_big = _oversized_sheet(zf, infos)
+        if too_big:
+            return Problem("too_large", f"{where} 的工作表{too_big}，超过 {MAX_SHEET_CELLS:,} 个单元格的上限，未读取"
+                                        "（通常是远处的某个单元格误填了内容）；请单位删除多余内容后重新发送"), [], ""
         if any(n.lower().endswith("vbaproject.bin") for n in names):
             warnings.append(Problem("macro", f"{where} 含有宏代码；duban 只读取单元格的值，宏没有运行。"
                                              "请提醒单位使用下发的 .xlsx 反馈表"))
     return None, warnings, "xlsx"
+
+
+_CELL_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*?)(/?)>")
+_R_ATTR_RE = re.compile(rb'\br\s*=\s*["\']([A-Za-z]{0,3})([0-9]{1,9})["\']')
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def sheet_extent(xml: bytes) -> tuple[int, int]:
+    """(rows, columns) a worksheet's cells span, found the way a reader places them.
+
+    python-calamine allocates the whole rectangle from A1 to the farthest cell, so one
+    value in XFD1048576 of a 5 KB file would ask for hundreds of gigabytes and abort the
+    process: the extent is measured from the XML before calamine sees it.
+    """
+    max_r = max_c = 0
+    row = col = 0
+    for m in _CELL_TAG_RE.finditer(xml):
+        kind, attrs = m.group(1), m.group(2)
+        ref = _R_ATTR_RE.search(attrs)
+        if kind == b"row":
+            row = int(ref.group(2)) if ref and not ref.group(1) else row + 1
+            col = 0
+            continue
+        r = row
+        if ref and ref.group(1):
+            col, r = _col_number(ref.group(1)), int(ref.group(2))
+        else:
+            col += 1
+        if m.group(3) != b"/":  # an empty <c …/> (or <row …/>) holds no value: a style only
+            max_c, max_r = max(max_c, col), max(max_r, r)
+    return max_r, max_c
+
+
+def _oversized_sheet(zf: zipfile.ZipFile, infos) -> str:
+    """'' or a description of the first worksheet spanning more than MAX_SHEET_CELLS cells."""
+    sheets = [i for i in infos if i.filename.lower().startswith("xl/worksheets/") and i.filename.lower().endswith(".xml")]
+    if len(sheets) > MAX_SHEETS:
+        return f"有 {len(sheets)} 张（上限 {MAX_SHEETS} 张）"
+    for info in sheets:
+        try:
+            rows, cols = sheet_extent(read_member(zf, info, MAX_WORKBOOK_UNCOMPRESSED))
+        except Exception:
+            continue  # a broken member is the reader's to report
+        if rows * max(cols, 1) > MAX_SHEET_CELLS:
+            return f"（{info.filename.rsplit('/', 1)[-1]}）范围达 {rows:,} 行 × {cols:,} 列"
+    return ""
 
 
 def _check_ole(data: bytes, where: str) -> tuple[Problem | None, list[Problem], str]:
@@ -247,8 +319,10 @@ def read_sheets(data: bytes) -> tuple[list[str], list[str], dict[str, tuple[list
     names = list(wb.sheet_names)
     visible = [m.name for m in wb.sheets_metadata if str(m.visible).endswith("Visible") and "Hidden" not in str(m.visible)]
     wanted = [n for n in names if n in (ff.TASK_SHEET, ff.INDICATOR_SHEET, ff.META_SHEET)]
+    if ff.TASK_SHEET not in wanted:  # renamed or rebuilt: look at every sheet for a 序号 table
+        wanted = []
     sheets = {}
-    for n in (wanted or names):
+    for n in (wanted or names[:MAX_SHEETS]):
         sh = wb.get_sheet_by_name(n)
         rows = sh.to_python(skip_empty_area=False)
         try:
@@ -262,7 +336,17 @@ def read_sheets(data: bytes) -> tuple[list[str], list[str], dict[str, tuple[list
 
 
 def parse_return(inp: Input, *, secret: str, unit_names: list[str] | None = None) -> Return:
-    """Read one workbook input. Never raises for bad content: problems are recorded."""
+    """Read one workbook input. Never raises: whatever goes wrong is a problem of this input only."""
+    try:
+        return _parse_return(inp, secret=secret, unit_names=unit_names)
+    except (Exception, RecursionError) as exc:  # MemoryError, a reader's bug …: this file only
+        ret = Return(inp)
+        ret.add("read_error", f"{inp.origin} 读取时出错（{type(exc).__name__}：{_clip(str(exc), 60)}），已退回，"
+                              "其他文件照常汇总；请让单位用 Excel 重新保存后发送")
+        return ret
+
+
+def _parse_return(inp: Input, *, secret: str, unit_names: list[str] | None = None) -> Return:
     ret = Return(inp)
     if inp.refused:
         return ret
@@ -286,6 +370,12 @@ def parse_return(inp: Input, *, secret: str, unit_names: list[str] | None = None
     _read_meta(ret, sheets, secret)
     task_sheet = _pick_sheet(sheets, ff.TASK_SHEET, ff.ID_HEADER, ff.PROGRESS_HEADER)
     ind_sheet = ff.INDICATOR_SHEET if ff.INDICATOR_SHEET in sheets and _header_index(sheets[ff.INDICATOR_SHEET][0]) >= 0 else None
+    if ind_sheet is None and ff.INDICATOR_SHEET not in sheets:
+        ind_sheet = next((n for n in sheets if n != task_sheet and _looks_like(sheets[n][0]) == "indicator"), None)
+    for found, wanted in ((task_sheet, ff.TASK_SHEET), (ind_sheet, ff.INDICATOR_SHEET)):
+        if found and found != wanted and ret.has_meta:
+            ret.add("renamed_sheet", f"{inp.origin} 的“{wanted}”工作表被改名为“{found}”，已按表头读取；"
+                                     "请提醒单位不要修改工作表名称")
     if task_sheet is None and ind_sheet is None:
         ret.add("no_task_sheet", f"{inp.origin} 中找不到“{ff.TASK_SHEET}”工作表（或带“{ff.ID_HEADER}”“{ff.PROGRESS_HEADER}”表头的表格）；"
                                  "请使用下发的反馈表填写")
@@ -316,39 +406,49 @@ def _read_meta(ret: Return, sheets, secret: str) -> None:
     ret.unit, ret.unit_how = meta.get("单位", ""), "元数据"
     ret.period, ret.year = meta.get("期次", ""), meta.get("年度", "")
     where = f"{ret.input.origin} 的隐藏工作表“{ff.META_SHEET}”"
-    try:
-        ret.task_ids = _ids(meta.get("任务序号", ""))
-        ret.indicator_ids = _ids(meta.get("指标序号", ""))
-    except ValueError:
-        ret.add("bad_metadata", f"{where} 中的序号列表无法识别，文件可能被改动；请使用下发的反馈表重新填报")
-        return
-    if verify_meta(meta, secret):
-        ret.signature = "已验证"
-    else:
+    # The signature first: it covers the id lists as text, so nothing unsigned is expanded.
+    if not verify_meta(meta, secret):
         ret.signature = "不匹配"
         ret.add("bad_signature", f"{where} 的签名与主表不符：文件被改动过，或不是本主表生成的反馈表；"
                                  "请使用本期下发的反馈表重新填报")
+        return
+    ret.signature = "已验证"
+    try:
+        ret.task_ids = _ids(meta.get("任务序号", ""))
+        ret.indicator_ids = _ids(meta.get("指标序号", ""))
+    except ValueError as exc:
+        ret.add("bad_metadata", f"{where} 中的序号列表无法识别（{exc}），文件可能被改动；请使用下发的反馈表重新填报")
 
 
 def verify_meta(meta: dict, secret: str) -> bool:
     return ff.verify(meta, secret)
 
 
-def _ids(text: str) -> list[int]:
+def _ids(text: str, limit: int = MAX_IDS) -> list[int]:
+    """"1,2,5-7" → [1, 2, 5, 6, 7]; ValueError when malformed or naming more than ``limit`` ids.
+
+    Sizes are checked before anything is expanded: "1-1500000000" is refused, not listed.
+    """
     text = text.replace("，", ",").strip()
     if not text:
         return []
-    out = []
+    spans: list[tuple[int, int]] = []
+    total = 0
     for part in text.split(","):
         part = part.strip()
         if not part:
             continue
-        if "-" in part:
-            a, b = part.split("-", 1)
-            out.extend(range(int(a), int(b) + 1))
-        else:
-            out.append(int(part))
-    return out
+        a, _, b = part.partition("-")
+        if not ID_RE.fullmatch(a.strip()) or (b and not ID_RE.fullmatch(b.strip())):
+            raise ValueError(f"“{_clip(part)}”不是序号")
+        lo, hi = int(a), int(b) if b else int(a)
+        if hi < lo:
+            raise ValueError(f"“{_clip(part)}”的范围颠倒")
+        total += hi - lo + 1
+        if total > limit:
+            raise ValueError(f"序号超过 {limit} 个")
+        spans.append((lo, hi))
+    return [i for lo, hi in spans for i in range(lo, hi + 1)]
 
 
 def _header_index(rows: list[list[Any]]) -> int:
@@ -359,16 +459,30 @@ def _header_index(rows: list[list[Any]]) -> int:
 
 
 def _pick_sheet(sheets, preferred: str, *headers: str) -> str | None:
-    """The task sheet: by name, else the first sheet with both headers (a rebuilt file)."""
+    """The task sheet: by name, else the first sheet with both headers (renamed or rebuilt) that is no indicator table."""
     candidates = [preferred] + [n for n in sheets if n not in (preferred, ff.META_SHEET, ff.INDICATOR_SHEET)]
     for n in candidates:
         if n not in sheets:
             continue
         rows = sheets[n][0]
         h = _header_index(rows)
-        if h >= 0 and (n == preferred or all(any(norm_header(v) == t for v in rows[h]) for t in headers)):
+        if h >= 0 and (n == preferred or (all(any(norm_header(v) == t for v in rows[h]) for t in headers)
+                                          and _looks_like(rows) != "indicator")):
             return n
     return None
+
+
+def _looks_like(rows) -> str:
+    """'task' / 'indicator' / '' by the header row: an indicator table has 预期目标 and no 工作任务."""
+    h = _header_index(rows)
+    if h < 0:
+        return ""
+    heads = {norm_header(v) for v in rows[h]}
+    if ff.PROGRESS_HEADER not in heads:
+        return ""
+    if "工作任务" in heads:
+        return "task"
+    return "indicator" if "预期目标" in heads else ""
 
 
 def _read_rows(ret: Return, sheet: str, rows, merged, titles: dict[str, str], input_keys, text_key: str) -> dict[int, Row]:

@@ -7,8 +7,11 @@ Nothing else in the core touches openpyxl for the master.
 """
 from __future__ import annotations
 
+import errno
 import os
+import re
 import shutil
+import socket
 import tempfile
 import time
 from contextlib import contextmanager
@@ -98,7 +101,9 @@ class FileStore:
             if not self.path.exists():
                 raise MasterError(f"找不到主表文件：{self.path}")
             try:
-                self.wb = openpyxl.load_workbook(self.path, keep_vba=self.keep_vba)
+                self.wb = _load_raw_strings(self.path, self.keep_vba)
+            except OSError as exc:
+                raise fs_error(exc, self.path, "读取主表") from exc
             except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException …
                 raise MasterError(f"无法打开主表 {self.path.name}：文件已损坏或不是 Excel 工作簿（{type(exc).__name__}）") from exc
         self.dirty = False
@@ -115,7 +120,11 @@ class FileStore:
             return []
         rows = self._read_cache.get(sheet)
         if rows is None:
-            rows = self._read_cache[sheet] = [list(r) for r in self.wb[sheet].iter_rows(values_only=True)]
+            # Strings are held as the XML has them (see _load_raw_strings); decode the
+            # OOXML escapes once here, so "_x005F_x0041_" reads as the "_x0041_" it is.
+            rows = self._read_cache[sheet] = [
+                [decode_xstring(v) if isinstance(v, str) and "_x" in v else v for v in r]
+                for r in self.wb[sheet].iter_rows(values_only=True)]
         return list(rows)
 
     # -- writing ---------------------------------------------------------
@@ -257,32 +266,172 @@ def set_cell(cell, value) -> None:
     if isinstance(value, str):
         # Every string is stored as a string: "=…" never becomes a formula, "#N/A" never an
         # error value. (Set directly: openpyxl's setter would re-check and re-infer the type.)
-        cell._value = strip_illegal(value)[:32767]
+        cell._value = encode_xstring(clip_utf16(strip_illegal(value), EXCEL_CELL_LIMIT))
         cell.data_type = TYPE_STRING
         return
     cell.value = value
 
 
-def strip_illegal(text: str) -> str:
-    """Remove control characters that cannot be stored in .xlsx XML."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+EXCEL_CELL_LIMIT = 32_767  # Excel's limit for a cell's text, in UTF-16 code units
 
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+# What XML 1.0 cannot hold: C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF.
+XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def strip_illegal(text: str) -> str:
+    """Remove every character that cannot be stored in .xlsx XML (saving would fail)."""
+    return XML_ILLEGAL_RE.sub("", text)
+
+
+def utf16_len(text: str) -> int:
+    """Length as Excel counts it: characters beyond the BMP (e.g. U+20000…) count two."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def clip_utf16(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-16 units, never inside a character."""
+    if len(text) <= limit // 2 or utf16_len(text) <= limit:
+        return text
+    n = 0
+    for i, ch in enumerate(text):
+        n += 2 if ord(ch) > 0xFFFF else 1
+        if n > limit:
+            return text[:i]
+    return text
+
+
+# OOXML (ST_Xstring) writes a character as _xHHHH_, and a literal "_xHHHH_" as
+# "_x005F_xHHHH_". openpyxl neither escapes on writing nor decodes inline strings, so
+# duban does both itself: what a unit typed comes back exactly as typed.
+_XESC_RE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_XDEC_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def encode_xstring(text: str) -> str:
+    return _XESC_RE.sub(r"_x005F_\1", text) if "_x" in text else text
+
+
+def decode_xstring(text: str) -> str:
+    return strip_illegal(_XDEC_RE.sub(lambda m: chr(int(m.group(1), 16)), text))
+
+
+def _load_raw_strings(path: Path, keep_vba: bool):
+    """openpyxl.load_workbook, but shared strings kept exactly as the XML has them.
+
+    openpyxl's own reader removes "x005F_" from shared strings only (and decodes
+    nothing else), so the same text would read differently from a shared and from an
+    inline string; keeping both raw lets :meth:`FileStore.read` decode them alike.
+    """
+    from openpyxl.cell.text import Text
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    class RawStringReader(ExcelReader):
+        def read_strings(self):
+            from openpyxl.reader.excel import SHARED_STRINGS
+
+            ct = self.package.find(SHARED_STRINGS)
+            if ct is None:
+                return
+            tag = "{%s}si" % SHEET_MAIN_NS
+            strings = []
+            with self.archive.open(ct.PartName[1:]) as src:
+                for _, node in iterparse(src):
+                    if node.tag == tag:
+                        strings.append(Text.from_tree(node).content)
+                        node.clear()
+            self.shared_strings = strings
+
+    reader = RawStringReader(path, keep_vba=keep_vba)
+    reader.read()
+    return reader.wb
 
 
 BACKUP_DIR = ".duban备份"
 
 
-def atomic_save(wb, path: Path, *, keep_backups: int = 5) -> None:
-    """Save to a temporary file beside ``path``, keep the old version as a backup, then replace."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~duban-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        from .xlsm import save_workbook  # openpyxl save + package fix-ups (VML ids, orphans, code names)
+def fs_error(exc: OSError, path: Path, doing: str) -> MasterError:
+    """A filesystem fault as a Chinese error naming the path (the caller says the master is untouched)."""
+    where = Path(getattr(exc, "filename", None) or path)
+    code = exc.errno
+    if code == errno.ENOSPC or code == getattr(errno, "EDQUOT", -1):
+        why = "磁盘空间不足，请清理磁盘后重试"
+    elif code == errno.EROFS:
+        why = "所在磁盘或文件夹是只读的（如光盘、只读共享、写保护的 U 盘），请把主表复制到可写的位置"
+    elif isinstance(exc, PermissionError) and os.name == "nt" and getattr(exc, "winerror", 0) in (32, 33):
+        return MasterLocked(f"{doing}失败：{where} 被占用（可能在 Excel 中打开），请关闭后重试。主表未被修改。")
+    elif isinstance(exc, PermissionError) or code in (errno.EACCES, errno.EPERM):
+        why = "没有写入权限（文件或文件夹被设为只读、受保护，或属于其他用户），请检查权限后重试"
+    elif code == errno.ENOENT:
+        why = "文件或文件夹不存在"
+    else:
+        why = exc.strerror or type(exc).__name__
+    return MasterError(f"{doing}失败：{where}：{why}。主表未被修改。")
 
-        save_workbook(wb, tmp)
+
+TEMP_PREFIX = ".~duban-"
+
+
+def temp_names(path: Path) -> tuple[str, Path]:
+    """(prefix of the temporary master copy, folder of openpyxl's scratch files), beside ``path``."""
+    return f"{TEMP_PREFIX}{path.name}-", path.parent / f"{TEMP_PREFIX}{path.name}.tmp"
+
+
+def remove_leftovers(path: Path) -> list[str]:
+    """Temporary files a killed run left beside the master (call while holding its lock)."""
+    prefix, scratch = temp_names(Path(path))
+    gone = []
+    try:
+        for p in Path(path).parent.glob(glob_escape(prefix) + "*"):
+            if p.is_file():
+                p.unlink(missing_ok=True)
+                gone.append(p.name)
+        if scratch.is_dir():
+            shutil.rmtree(scratch, ignore_errors=True)
+            gone.append(scratch.name)
+    except OSError:
+        pass
+    return gone
+
+
+def glob_escape(text: str) -> str:
+    import glob
+
+    return glob.escape(text)
+
+
+@contextmanager
+def _scratch_beside(folder: Path) -> Iterator[None]:
+    """openpyxl writes each sheet to a scratch file in the temp folder first: put those beside the master."""
+    old = tempfile.tempdir
+    folder.mkdir(exist_ok=True)
+    tempfile.tempdir = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = old
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def atomic_save(wb, path: Path, *, keep_backups: int = 5) -> None:
+    """Save to a temporary file beside ``path``, keep the old version as a backup, then replace.
+
+    Every filesystem fault (no space, read-only, no permission) becomes a Chinese
+    :class:`MasterError` naming the path; the master is then untouched and no
+    temporary file is left behind.
+    """
+    path = Path(path)
+    prefix, scratch = temp_names(path)
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=path.suffix, dir=path.parent)
+        os.close(fd)
+        with _scratch_beside(scratch):
+            from .xlsm import save_workbook  # openpyxl save + package fix-ups (VML ids, orphans, code names)
+
+            save_workbook(wb, tmp)
         # mkstemp makes the file private (0600); give it the mode a normal save would
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o777)
@@ -295,21 +444,49 @@ def atomic_save(wb, path: Path, *, keep_backups: int = 5) -> None:
             bdir.mkdir(exist_ok=True)
             stamp = time.strftime("%Y%m%d-%H%M%S")
             backup = bdir / f"{path.stem}.{stamp}.{os.getpid()}{path.suffix}"
-            shutil.copy2(path, backup)
-            olds = sorted(bdir.glob(f"{path.stem}.*{path.suffix}"))
+            try:
+                shutil.copy2(path, backup)
+            except BaseException:
+                backup.unlink(missing_ok=True)
+                raise
+            olds = sorted(bdir.glob(f"{glob_escape(path.stem)}.*{path.suffix}"))
             for old in olds[:-keep_backups]:
                 old.unlink(missing_ok=True)
         os.replace(tmp, path)
-    except PermissionError as exc:
-        raise MasterLocked(f"无法写入主表 {path.name}：文件被占用（可能在 Excel 中打开），请关闭后重试。主表未被修改。") from exc
+    except OSError as exc:
+        raise fs_error(exc, path, f"保存主表 {path.name}") from exc
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        if tmp and os.path.exists(tmp):
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+@dataclass
+class Lock:
+    """The lock held on a master; ``notes`` says when a leftover lock or files were cleaned up."""
+
+    path: Path
+    notes: list[str] = field(default_factory=list)
+
+
+LOCK_EMPTY_GRACE = 30.0  # seconds: an empty lock younger than this may be a run still writing it
+LOCK_FOREIGN_MAX_AGE = 12 * 3600.0  # a lock of another computer older than this is abandoned
+
+
+def lock_file(path: Path) -> Path:
+    return path.with_name(f".{path.name}.duban.lock")
 
 
 @contextmanager
-def master_lock(path: Path, *, wait: float = 0.0) -> Iterator[None]:
-    """An exclusive lock file beside the master so two duban runs cannot interleave."""
+def master_lock(path: Path, *, wait: float = 0.0) -> Iterator[Lock]:
+    """An exclusive lock file beside the master so two duban runs cannot interleave.
+
+    The lock records pid, host and time. A lock whose process is gone, an empty or
+    unreadable lock, and a very old lock of another computer are taken over (and the
+    takeover is reported in ``Lock.notes``); temporary files of a killed run are removed.
+    """
     path = Path(path)
     for owner in (excel_lock_file(path), lo_lock_file(path)):
         if owner.exists():
@@ -317,54 +494,137 @@ def master_lock(path: Path, *, wait: float = 0.0) -> Iterator[None]:
                 f"主表 {path.name} 正在 Excel/WPS/LibreOffice 中打开（发现 {owner.name}）。"
                 "请关闭主表后再运行命令行，或在主表中点击按钮运行。主表未被修改。"
             )
-    lock = path.with_name(f".{path.name}.duban.lock")
+    lock = lock_file(path)
+    held = Lock(lock)
     deadline = time.monotonic() + wait
-    while not try_lock(lock):
+    while True:
+        try:
+            got = try_lock(lock, held.notes)
+        except OSError as exc:
+            raise fs_error(exc, lock, f"建立锁文件 {lock.name}") from exc
+        if got:
+            break
         if time.monotonic() >= deadline:
             raise MasterLocked(
-                f"另一个 duban 进程正在修改主表 {path.name}（锁文件 {lock.name}）。请等它结束后再试。"
+                f"另一个 duban 进程正在修改主表 {path.name}（锁文件 {lock.name}：{describe_lock(lock)}）。"
+                "请等它结束后再试。主表未被修改。"
             ) from None
         time.sleep(0.2)
     try:
-        yield
+        gone = remove_leftovers(path)
+        if gone:
+            held.notes.append(f"已清理上次中断的运行留下的临时文件：{'、'.join(gone)}")
+        yield held
     finally:
-        lock.unlink(missing_ok=True)
+        try:
+            lock.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
-def try_lock(lock: Path) -> bool:
-    """Create ``lock`` exclusively with our pid (replacing a stale one); False while another process holds it.
+def lock_text() -> str:
+    return f"{os.getpid()}\n{socket.gethostname()}\n{time.strftime('%Y-%m-%d %H:%M:%S')}\n"
 
-    OSError other than "exists" (no permission, read-only folder) propagates to the caller.
+
+def read_lock(lock: Path) -> tuple[int, str, str] | None:
+    """(pid, host, time) recorded in a lock; None when it is empty or unreadable."""
+    try:
+        lines = lock.read_text(encoding="utf-8", errors="replace").splitlines()
+        pid = int(lines[0].strip())
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid, (lines[1].strip() if len(lines) > 1 else ""), (lines[2].strip() if len(lines) > 2 else "")
+
+
+def describe_lock(lock: Path) -> str:
+    info = read_lock(lock)
+    if info is None:
+        return "内容为空或无法读取"
+    pid, host, when = info
+    return f"进程 {pid}" + (f"，计算机 {host}" if host else "") + (f"，{when} 建立" if when else "")
+
+
+def try_lock(lock: Path, notes: list[str] | None = None) -> bool:
+    """Create ``lock`` exclusively with our pid, host and time (taking over a stale one); False while another process holds it.
+
+    OSError other than "exists" (no permission, read-only folder, disk full) propagates
+    to the caller, and never leaves an empty lock behind.
     """
     for attempt in (1, 2):
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError:
-            if attempt == 1 and _stale(lock):
-                lock.unlink(missing_ok=True)
+            why = _stale(lock) if attempt == 1 else ""
+            if why and _take_over(lock):
+                if notes is not None:
+                    notes.append(f"发现遗留的锁文件 {lock.name}（{why}），已接管")
                 continue
             return False
-        os.write(fd, f"{os.getpid()}\n".encode())
+        try:
+            data = lock_text().encode()
+            if os.write(fd, data) != len(data):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(lock))
+            os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            lock.unlink(missing_ok=True)
+            raise
         os.close(fd)
         return True
     return False
 
 
-def _stale(lock: Path) -> bool:
-    """A lock whose process is gone (same machine) is stale."""
+def _stale(lock: Path) -> str:
+    """Why ``lock`` is stale ('' while its owner may still be working)."""
     try:
-        pid = int(lock.read_text().strip() or 0)
-    except (OSError, ValueError):
-        return False
+        age = time.time() - lock.stat().st_mtime
+    except OSError:
+        return ""
+    info = read_lock(lock)
+    if info is None:
+        # A run may be between creating and writing it; after the grace period it never will.
+        return "内容为空或无法读取" if age > LOCK_EMPTY_GRACE else ""
+    pid, host, _ = info
+    if host and host != socket.gethostname():
+        return f"计算机 {host} 上的进程 {pid} 在 {int(age // 3600)} 小时前建立" if age > LOCK_FOREIGN_MAX_AGE else ""
     if pid <= 0:
-        return False
+        return "进程号无效"
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return True
+        return f"进程 {pid} 已不存在"
+    except OSError:
+        return ""
+    return ""
+
+
+def _take_over(lock: Path) -> bool:
+    """Remove a stale lock safely: move it aside, and put it back if it changed meanwhile."""
+    try:
+        before = lock.read_bytes()
+    except OSError:
+        before = None
+    aside = lock.with_name(f"{lock.name}.{os.getpid()}.{time.monotonic_ns()}")
+    try:
+        os.rename(lock, aside)
+    except FileNotFoundError:
+        return True  # its owner just removed it
     except OSError:
         return False
-    return False
+    try:
+        now = aside.read_bytes()
+    except OSError:
+        now = None
+    if before is not None and now != before:
+        # Another run took the stale lock over between our read and the rename: give it back.
+        try:
+            os.link(aside, lock)
+        except OSError:
+            pass
+        aside.unlink(missing_ok=True)
+        return False
+    aside.unlink(missing_ok=True)
+    return True
 
 
 @contextmanager
