@@ -254,24 +254,32 @@ def sheets(master, period, out, with_coop):
 
 @cli.command()
 @master_arg
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--period", default=None, help="期次，如 1-6月（默认：设置表中的当前期次）")
+@click.option("--accept-unsigned", "accept", multiple=True, type=click.Path(path_type=Path),
+              help="采用这个无签名文件（报送记录中为“待确认”的），即使该单位已有签名的报送；可重复")
 @friendly
-def collect(master, paths, period):
+def collect(master, paths, period, accept):
     """汇总各单位报回的反馈表，写入主表该期次的各列，并记入“报送记录”。
 
     PATHS 可以是反馈表（.xlsx/.xlsm/.xls）、文件夹（含子文件夹）、保存的邮件（.eml/.msg，取其附件）
     或 .zip 压缩包。每个文件都复制到主表旁的“归档/期次/”文件夹；同一单位以最新的一份为准，
     新版本留空的格子不会清掉旧内容；已汇总过的文件再次汇总会跳过，主表不变。
 
+    某个文件有问题只退回该文件（原因写入摘要和“报送记录”），其他文件照常汇总，退出码为 0；
+    主表无法写入时（被占用、磁盘满、只读）主表不变，退出码为 1。
+
     \b
     示例：
       duban collect 主表.xlsx 收件箱/
       duban collect 主表.xlsx 区科技局.xlsx 邮件/回复.eml 反馈表.zip --period 1-6月
+      duban collect 主表.xlsx --accept-unsigned 收件箱/区科技局.xlsx
     """
     from .collect import collect as run_collect
 
-    result = run_collect(master, paths, period, progress=counter("读取反馈表"))
+    if not paths and not accept:
+        raise click.UsageError("请给出要汇总的文件或文件夹（PATHS），或用 --accept-unsigned 指定文件")
+    result = run_collect(master, paths, period, progress=counter("读取反馈表"), accept_unsigned=accept)
     for line in result.summary_lines():
         click.echo(line)
 

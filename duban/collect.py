@@ -34,10 +34,13 @@ from . import feedback_format as ff
 from .intake import Input, Problem, discover
 from .model import Indicator, LogRow, Master, Task, normalize_parens
 from .returns import Return, find_unit_name, norm_task_text, parse_return
+from .store import EXCEL_CELL_LIMIT, clip_utf16, utf16_len
 
 ACCEPTED = "采用"
 SUPERSEDED = "被新版本替代"
 REFUSED = "退回"
+PENDING = "待确认"  # an unsigned return of a unit whose signed return is adopted: not applied
+CONFIRMED = "确认采用"  # staff write this over 待确认 in 报送记录 to adopt the file at the next collect
 SKIPPED = "跳过"  # not a log result: a file already logged
 UNKNOWN_UNIT = "（未识别单位）"
 ARCHIVE_DIR = "归档"
@@ -61,7 +64,7 @@ class Outcome:
 
     ret: Return
     unit: str
-    result: str  # 采用 / 被新版本替代 / 退回 / 跳过
+    result: str  # 采用 / 被新版本替代 / 退回 / 待确认 / 跳过
     reason: str
     tasks: int = 0  # rows taken into the master
     indicators: int = 0
@@ -87,6 +90,7 @@ class CollectResult:
     master: Path | None = None
     saved: bool = False
     model: Master | None = None  # the consolidated master (for a caller that goes on, e.g. status)
+    notes: list[str] = field(default_factory=list)  # e.g. a stale lock taken over
 
     def by_result(self, result: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.result == result]
@@ -98,13 +102,18 @@ class CollectResult:
     def summary_lines(self) -> list[str]:
         c = self.counts
         lines = [f"{self.period}反馈汇总：共 {len(self.outcomes)} 个文件 —— 采用 {c[ACCEPTED]}，"
-                 f"被新版本替代 {c[SUPERSEDED]}，退回 {c[REFUSED]}，已处理过跳过 {c[SKIPPED]}。"]
+                 f"被新版本替代 {c[SUPERSEDED]}，退回 {c[REFUSED]}，"
+                 + (f"待确认 {c[PENDING]}，" if c[PENDING] else "") + f"已处理过跳过 {c[SKIPPED]}。"]
         rows = [(o.result, o.unit or UNKNOWN_UNIT, o.file, o.reason) for o in self.outcomes]
         if rows:
             lines.append("")
             lines.extend(format_table(("结果", "单位", "文件", "说明"), rows))
         lines.append("")
-        if self.changed or self.superseded_log:
+        lines.extend(self.notes)
+        if c[PENDING]:
+            lines.append(f"有 {c[PENDING]} 个无签名文件所属单位已有签名的报送，未采用（待确认）；核实后可用 "
+                         "duban collect 主表 --accept-unsigned 文件 采用，或在“报送记录”中把“待确认”改为“确认采用”后再次汇总。")
+        if self.changed or self.superseded_log or any(o.log for o in self.outcomes):
             lines.append(f"主表“{self.period}”各列更新了 {self.changed} 个单元格；报送记录新增 "
                          f"{sum(1 for o in self.outcomes if o.log)} 行。" + (f"（另有 {self.superseded_log} 条旧记录改为“被新版本替代”）"
                                                                           if self.superseded_log else ""))
@@ -189,6 +198,37 @@ def render_labelled(pre: str, segs: dict[str, str], order: list[str], single: st
             parts.append(f"【{u}】{segs[u]}")
             segs = {k: v for k, v in segs.items() if k != u}
     return "\n".join(parts)
+
+
+TRUNCATED_MARK = "（…已截断，全文见归档）"
+
+
+def fit_labelled(pre: str, segs: dict[str, str], order: list[str], single: str | None = None,
+                 limit: int = EXCEL_CELL_LIMIT) -> tuple[str, list[str]]:
+    """:func:`render_labelled`, kept within Excel's cell limit (UTF-16 units) without losing a unit.
+
+    When the combined cell would be too long, every unit's part is shortened by the same
+    proportion and ends with :data:`TRUNCATED_MARK`; returns (cell, units shortened).
+    """
+    text = render_labelled(pre, segs, order, single)
+    if utf16_len(text) <= limit:
+        return text, []
+    bodies = {u: t for u, t in segs.items() if t}
+    total = sum(utf16_len(t) for t in bodies.values())
+    overhead = utf16_len(text) - total + utf16_len(TRUNCATED_MARK) * len(bodies)
+    if overhead >= limit and utf16_len(pre) > limit // 4:  # text outside any label is itself too long
+        return fit_labelled(clip_utf16(pre, limit // 4) + TRUNCATED_MARK, segs, order, single, limit)
+    budget = max(limit - overhead, 0)
+    ratio = budget / total if total else 0
+    cut: list[str] = []
+    short = dict(segs)
+    for u, t in bodies.items():
+        keep = int(utf16_len(t) * ratio)
+        if keep < utf16_len(t):
+            short[u] = clip_utf16(t, keep) + TRUNCATED_MARK
+            cut.append(u)
+    text = render_labelled(pre, short, order, single)
+    return clip_utf16(text, limit), cut
 
 
 # ---------------------------------------------------------------------------
@@ -279,9 +319,16 @@ def _sort_key(ret: Return) -> tuple:
     return (ret.input.received or datetime.min, ret.input.order)
 
 
-def consolidate(master: Master, returns: Iterable[Return], period: str | None = None) -> CollectResult:
-    """Apply the returns to ``master`` for the period (in memory) and log every file."""
+def consolidate(master: Master, returns: Iterable[Return], period: str | None = None,
+                accept_unsigned: Iterable[str] = ()) -> CollectResult:
+    """Apply the returns to ``master`` for the period (in memory) and log every file.
+
+    An unsigned return of a unit whose signed return is adopted is not applied but
+    logged 待确认, unless its SHA256 is in ``accept_unsigned`` (staff adopted it).
+    """
     label = master.period(period).label
+    accept = set(accept_unsigned)
+    relog: dict[str, LogRow] = {}  # a 待确认 row now adopted: rewritten in place
     d = Directory(master)
     result = CollectResult(label)
     tasks = master.task_by_id()
@@ -295,7 +342,9 @@ def consolidate(master: Master, returns: Iterable[Return], period: str | None = 
     for ret in returns:
         inp = ret.input
         prev = logged.get((inp.sha256, label))
-        if prev is not None:
+        if prev is not None and prev.result in (PENDING, CONFIRMED) and inp.sha256 in accept and inp.sha256 not in seen:
+            relog[inp.sha256] = prev
+        elif prev is not None:
             result.outcomes.append(Outcome(ret, prev.unit, SKIPPED, f"报送记录中已有完全相同的文件（{prev.file}，"
                                            f"{prev.received}，结果：{prev.result}），跳过"))
             continue
@@ -303,8 +352,13 @@ def consolidate(master: Master, returns: Iterable[Return], period: str | None = 
             first = seen[inp.sha256]
             result.outcomes.append(Outcome(ret, first.unit, SKIPPED, f"与本批的 {first.file} 完全相同，跳过"))
             continue
-        unit = _identify(ret, master, label, d)
-        rows_t, rows_i = ([], []) if ret.refused else _check_rows(ret, unit, tasks, inds, d)
+        try:
+            unit = _identify(ret, master, label, d)
+            rows_t, rows_i = ([], []) if ret.refused else _check_rows(ret, unit, tasks, inds, d)
+        except Exception as exc:  # this file only; the batch goes on
+            unit, rows_t, rows_i = "", [], []
+            ret.problems.append(Problem("read_error", f"{inp.origin} 核对时出错（{type(exc).__name__}），已退回，"
+                                                      "其他文件照常汇总；请把该文件交技术人员检查"))
         if not ret.refused and not rows_t and not rows_i:
             ret.problems.append(Problem("empty_return", f"{inp.origin} 中没有可以采用的内容"
                                         + ("（各行均有问题，见上）" if any(p.code in ROW_CODES for p in ret.problems) else
@@ -325,8 +379,24 @@ def consolidate(master: Master, returns: Iterable[Return], period: str | None = 
     for r in master.log:
         if r.period == label and r.result == ACCEPTED:
             adopted.setdefault(r.unit, []).append(r)
+    signed = {r.unit for rows in adopted.values() for r in rows if r.signature == "已验证"}
     for unit, items in valid.items():
-        _apply_unit(label, unit, items, result, d, outcome_of, adopted.get(unit, []))
+        if unit in signed or any(r.signature == "已验证" for r, _, _ in items):
+            keep = []
+            for item in items:
+                ret = item[0]
+                if ret.signature == "无签名" and ret.input.sha256 not in accept:
+                    out = outcome_of[id(ret)]
+                    out.result = PENDING
+                    out.reason = (f"没有签名，而“{unit}”本期已有签名的报送被采用：为防冒名顶替，本文件未采用，待工作人员确认；"
+                                  f"核实确为该单位所报后，运行 duban collect 主表 --accept-unsigned {out.file}，"
+                                  f"或在“报送记录”中把本行的“{PENDING}”改为“{CONFIRMED}”后再次汇总")
+                else:
+                    keep.append(item)
+            valid[unit] = keep
+    for unit, items in valid.items():
+        if items:
+            _apply_unit_guarded(label, unit, items, result, d, outcome_of, adopted.get(unit, []))
     result.changed = _count_changes(before, _snapshot(master, label))
 
     for out in pending:
@@ -338,14 +408,24 @@ def consolidate(master: Master, returns: Iterable[Return], period: str | None = 
                 out.reason += "（另：" + "；".join(warn) + "）"
         else:
             parts = [f"采用任务 {out.tasks} 项、指标 {out.indicators} 项" if out.result == ACCEPTED else out.reason]
+            if ret.signature == "无签名" and ret.input.sha256 in accept and out.result != PENDING:
+                parts.insert(0, "工作人员确认采用（无签名）")
             parts += [p.text() for p in ret.all_problems]
             out.reason = "；".join(x for x in parts if x)
         out.archive = archive_name(label, out.unit, ret.input) if ret.input.data else ""
-        out.log = LogRow(period=label, unit=out.unit or UNKNOWN_UNIT, file=out.file, sha256=ret.input.sha256,
-                         received=received_text(ret.input.received), result=out.result,
-                         reason=clip_reason(out.reason, len(ret.all_problems)), signature=ret.signature,
-                         archive=out.archive)
-        master.log.append(out.log)
+        row = LogRow(period=label, unit=out.unit or UNKNOWN_UNIT, file=out.file, sha256=ret.input.sha256,
+                     received=received_text(ret.input.received), result=out.result,
+                     reason=clip_reason(out.reason, len(ret.all_problems)), signature=ret.signature,
+                     archive=out.archive)
+        old = relog.get(ret.input.sha256)
+        if old is not None:  # the 待确认 row of this file becomes its new outcome
+            row.file, row.received = old.file, old.received or row.received
+            row.archive = old.archive or row.archive
+            old.__dict__.update(row.__dict__)
+            out.log = old
+        else:
+            out.log = row
+            master.log.append(row)
     result.outstanding = outstanding_units(master, label)
     return result
 
@@ -448,6 +528,34 @@ def _adopted_key(rows: list[LogRow]) -> tuple:
     return best
 
 
+def _apply_unit_guarded(label: str, unit: str, items, result: CollectResult, d: Directory,
+                        outcome_of: dict, old_rows: list[LogRow]) -> None:
+    """:func:`_apply_unit`, all or nothing: on an unexpected error this unit's returns are refused, the master as before."""
+    from copy import copy
+
+    entries = {}
+    for _, rows_t, rows_i in items:
+        for item, *_ in rows_t + rows_i:
+            entries[id(item)] = (item, copy(item.periods.get(label)))
+    olds = [(r, copy(r)) for r in old_rows]
+    superseded = result.superseded_log
+    try:
+        _apply_unit(label, unit, items, result, d, outcome_of, old_rows)
+    except Exception as exc:
+        for item, e in entries.values():
+            if e is None:
+                item.periods.pop(label, None)
+            else:
+                item.periods[label] = e
+        for r, saved in olds:
+            r.__dict__.update(saved.__dict__)
+        result.superseded_log = superseded
+        for ret, _, _ in items:
+            ret.problems.append(Problem("read_error", f"{ret.input.origin} 合并进主表时出错（{type(exc).__name__}），"
+                                                      f"“{unit}”本次的文件均未采用，主表中该单位原有内容不变；请把文件交技术人员检查"))
+            outcome_of[id(ret)].result = REFUSED
+
+
 def _apply_unit(label: str, unit: str, items, result: CollectResult, d: Directory,
                 outcome_of: dict, old_rows: list[LogRow]) -> None:
     """Apply one unit's valid returns oldest first; a return older than the adopted one only fills blanks."""
@@ -504,7 +612,9 @@ def _apply_row(item, row, role: str, leads: list[str], coops: list[str], unit: s
                 continue
             segs[unit] = new
             touched.append(key)
-            setattr(e, key, render_labelled(pre, segs, leads, single))
+            cell, cut = fit_labelled(pre, segs, leads, single)
+            setattr(e, key, cell)
+            _report_cut(ret, item, key, cut)
     else:
         pre, segs = parse_labelled(e.coop, known)
         new = coop_text(row.values)
@@ -512,7 +622,8 @@ def _apply_row(item, row, role: str, leads: list[str], coops: list[str], unit: s
         if new and not (fill_only and old):
             segs[unit] = new
             touched.append("coop")
-            e.coop = render_labelled(pre, segs, coops)
+            e.coop, cut = fit_labelled(pre, segs, coops)
+            _report_cut(ret, item, "coop", cut)
     if not touched:
         return False
     pre, srcs = parse_labelled(e.source, known)
@@ -525,8 +636,21 @@ def _apply_row(item, row, role: str, leads: list[str], coops: list[str], unit: s
         srcs[unit] = "；".join(files)
     else:
         srcs[unit] = here
-    e.source = render_labelled(pre, srcs, leads + [c for c in coops if c not in leads])
+    e.source, _ = fit_labelled(pre, srcs, leads + [c for c in coops if c not in leads])
     return True
+
+
+FIELD_TITLES = {"progress": "进展情况", "amount": "完成量/实际值", "problems": "存在问题及下步打算",
+                "self_eval": "单位自评", "coop": "配合单位进展"}
+
+
+def _report_cut(ret: Return, item, key: str, cut: list[str]) -> None:
+    if not cut:
+        return
+    kind = "任务" if isinstance(item, Task) else "指标"
+    ret.problems.append(Problem("truncated_merge", f"{kind}{item.id}的“{FIELD_TITLES.get(key, key)}”合并各单位的内容后超过 "
+                                f"Excel 单元格上限 {EXCEL_CELL_LIMIT} 字（生僻字算两个），{'、'.join(cut)}的内容已按比例截断，"
+                                f"末尾标有“{TRUNCATED_MARK}”；全文见归档文件"))
 
 
 def coop_text(values: dict[str, str]) -> str:
@@ -601,15 +725,24 @@ def _read_ahead(master_path: Path, inputs: list[Input]) -> list[Return]:
 
 
 def collect(master_path: Path, paths: Iterable[Path], period: str | None = None,
-            progress: Progress | None = None, *, archive: bool = True) -> CollectResult:
-    """Collect the returns under ``paths`` into the master file (locked, atomic, archived)."""
+            progress: Progress | None = None, *, archive: bool = True,
+            accept_unsigned: Iterable[Path] = ()) -> CollectResult:
+    """Collect the returns under ``paths`` into the master file (locked, atomic, archived).
+
+    ``accept_unsigned``: files staff adopt although unsigned (see :data:`PENDING`).
+    """
     from concurrent.futures import ProcessPoolExecutor
 
     from .store import FileStore, master_lock
 
     master_path = Path(master_path)
-    with master_lock(master_path):  # refuses at once when Excel has the master open
+    with master_lock(master_path) as lock:  # refuses at once when Excel has the master open
         inputs = discover([Path(p) for p in paths])
+        accepted = discover([Path(p) for p in accept_unsigned])
+        accept = {i.sha256 for i in accepted}
+        inputs += [i for i in accepted if not i.refused]
+        for i, inp in enumerate(inputs):
+            inp.order = i
         pool = ahead = None
         if len(inputs) >= PARALLEL_READ_MIN:
             try:
@@ -628,8 +761,9 @@ def collect(master_path: Path, paths: Iterable[Path], period: str | None = None,
                 except Exception as exc:
                     log.warning("worker failed, reading returns in this process: %s", exc)
             result = collect_into_store(store, master_path.parent, paths, period, progress,
-                                        archive=archive, inputs=inputs, returns=returns)
+                                        archive=archive, inputs=inputs, returns=returns, accept_unsigned=accept)
             store.commit()
+            result.notes[:0] = lock.notes
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
@@ -639,7 +773,8 @@ def collect(master_path: Path, paths: Iterable[Path], period: str | None = None,
 
 def collect_into_store(store, folder: Path, paths: Iterable[Path], period: str | None = None,
                        progress: Progress | None = None, *, archive: bool = True,
-                       inputs: list[Input] | None = None, returns: list[Return] | None = None) -> CollectResult:
+                       inputs: list[Input] | None = None, returns: list[Return] | None = None,
+                       accept_unsigned: Iterable[str] = ()) -> CollectResult:
     """The body of :func:`collect` on any :class:`~duban.store.Store` (a file, or the workbook open in Excel).
 
     ``folder`` is where the master lives (the archive goes to ``folder/归档/<期次>/``).
@@ -654,7 +789,13 @@ def collect_into_store(store, folder: Path, paths: Iterable[Path], period: str |
         if inputs is None:
             inputs = discover([Path(p) for p in paths])
         returns = read_returns(inputs, master, progress)
-    result = consolidate(master, returns, label)
+    accept = set(accept_unsigned)
+    confirmed, notes = confirmed_inputs(master, label, Path(folder))
+    if confirmed:
+        accept |= {i.sha256 for i in confirmed}
+        returns = list(returns) + read_returns(confirmed, master)
+    result = consolidate(master, returns, label, accept)
+    result.notes.extend(notes)
     result.model = master
     new_logs = [o for o in result.outcomes if o.log is not None]
     if archive and new_logs:
@@ -665,29 +806,65 @@ def collect_into_store(store, folder: Path, paths: Iterable[Path], period: str |
     return result
 
 
+def confirmed_inputs(master: Master, label: str, folder: Path) -> tuple[list[Input], list[str]]:
+    """The archived files of 报送记录 rows staff changed from 待确认 to 确认采用 (to adopt now)."""
+    out: list[Input] = []
+    notes: list[str] = []
+    for r in master.log:
+        if r.period != label or r.result.strip() != CONFIRMED:
+            continue
+        path = folder / r.archive if r.archive else None
+        try:
+            data = path.read_bytes() if path else b""
+        except OSError:
+            data = b""
+        if not data or hashlib.sha256(data).hexdigest() != r.sha256:
+            notes.append(f"报送记录中“{r.unit}”的 {r.file} 标为“{CONFIRMED}”，但归档文件 {r.archive or '（无）'} "
+                         "找不到或已被改动，未能采用；请用 duban collect 主表 --accept-unsigned 文件 采用原文件")
+            continue
+        out.append(Input(PurePosixPath(r.file.split(" › ")[-1]).name, r.file, data, _parse_time(r.received),
+                         "报送记录", order=10**6 + len(out)))
+    return out, notes
+
+
 def write_archive(base: Path, result: CollectResult) -> None:
-    """Copy every logged input (and the email/zip it came in) into 归档/<期次>/."""
-    containers: dict[str, tuple[str, bytes]] = {}
-    for o in result.outcomes:
-        if o.log is None:
-            continue
-        inp = o.ret.input
-        if not o.archive:  # nothing to keep (an empty or missing file)
-            continue
-        target = base / o.archive
+    """Copy every logged input (and the email/zip it came in) into 归档/<期次>/.
+
+    A filesystem fault (disk full, read-only, no permission) stops the run with a
+    Chinese error naming the path, before the master is written; no partial file stays.
+    """
+    from .errors import MasterError
+    from .store import fs_error
+
+    def put(target: Path, data: bytes) -> None:
+        if target.exists():
+            return
         target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists():
-            tmp = target.with_name(".~" + target.name)
-            tmp.write_bytes(inp.data)
+        tmp = target.with_name(".~" + target.name)
+        try:
+            tmp.write_bytes(data)
             tmp.replace(target)
-        if inp.container and inp.container_data is not None:
-            containers.setdefault(inp.container, (o.archive, inp.container_data))
-    for origin, (_, data) in containers.items():
-        sha = hashlib.sha256(data).hexdigest()
-        name = PurePosixPath(origin.partition(" › ")[0].replace("\\", "/")).name
-        stem, suffix = PurePosixPath(name).stem[:60], PurePosixPath(name).suffix.lower()
-        target = base / ARCHIVE_DIR / _safe_period(result.period) / "原始邮件和压缩包" / f"{stem}_{sha[:12]}{suffix}"
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+        finally:
+            if tmp.exists():
+                tmp.unlink(missing_ok=True)
+
+    containers: dict[str, tuple[str, bytes]] = {}
+    try:
+        for o in result.outcomes:
+            if o.log is None:
+                continue
+            inp = o.ret.input
+            if not o.archive:  # nothing to keep (an empty or missing file)
+                continue
+            put(base / o.archive, inp.data)
+            if inp.container and inp.container_data is not None:
+                containers.setdefault(inp.container, (o.archive, inp.container_data))
+        for origin, (_, data) in containers.items():
+            sha = hashlib.sha256(data).hexdigest()
+            name = PurePosixPath(origin.partition(" › ")[0].replace("\\", "/")).name
+            stem, suffix = PurePosixPath(name).stem[:60], PurePosixPath(name).suffix.lower()
+            put(base / ARCHIVE_DIR / _safe_period(result.period) / "原始邮件和压缩包" / f"{stem}_{sha[:12]}{suffix}", data)
+    except OSError as exc:
+        err = fs_error(exc, base / ARCHIVE_DIR, "复制到归档文件夹")
+        raise MasterError(f"{err}（归档在写入主表之前进行，本次汇总未写入主表，请处理后重新汇总）") from exc
 

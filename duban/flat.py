@@ -1,6 +1,7 @@
 """The master as flat tables (one row per item and period), for analysts' tools."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -41,13 +42,30 @@ def tables(master: Master) -> dict[str, pd.DataFrame]:
     }
 
 
+# A spreadsheet opening a CSV runs a field starting with one of these as a formula
+# (OWASP "CSV injection"); tab and CR are on the list because some applications skip them.
+FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?%?")
+
+
+def neutralise(value):
+    """A text field that a spreadsheet would run, made inert the OWASP way: a leading single quote.
+
+    Nothing is stripped first, so "\t=cmd…" is caught too; a plain number such as
+    "-5" or "+3.2%" stays as it is (a spreadsheet reads it as the number it is).
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_LEAD) and not PLAIN_NUMBER_RE.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def write_csv(master: Master, out_dir: Path) -> list[Path]:
-    """One UTF-8 (with BOM, so Excel opens it right) CSV per table."""
+    """One UTF-8 (with BOM, so Excel opens it right) CSV per table; no field can run as a formula."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, df in tables(master).items():
         p = out_dir / f"{name}.csv"
-        df.to_csv(p, index=False, encoding="utf-8-sig")
+        df.map(neutralise).rename(columns=neutralise).to_csv(p, index=False, encoding="utf-8-sig")
         paths.append(p)
     return paths

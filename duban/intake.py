@@ -13,7 +13,9 @@ containers have a depth limit, and whatever cannot be read becomes a
 from __future__ import annotations
 
 import email
+import email.message
 import email.policy
+import email.utils
 import hashlib
 import io
 import zipfile
@@ -145,12 +147,20 @@ def _mtime(path: Path) -> datetime | None:
 
 
 def iter_files(paths: Iterable[Path]) -> list[Path]:
-    """Files under the given paths, folders searched recursively in name order."""
+    """Files under the given paths, folders searched recursively in name order.
+
+    A subfolder that cannot be listed is returned as itself, for :func:`discover` to report.
+    """
     out: list[Path] = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            for sub in sorted(p.rglob("*"), key=lambda x: str(x)):
+            try:
+                subs = sorted(p.rglob("*"), key=lambda x: str(x))
+            except OSError:
+                out.append(p)
+                continue
+            for sub in subs:
                 if sub.is_file() and not _skip(sub.name):
                     out.append(sub)
         else:
@@ -169,24 +179,47 @@ def discover(paths: Iterable[Path], progress: Callable[[int, int], None] | None 
     files = iter_files(paths)
     out: list[Input] = []
     for n, path in enumerate(files, 1):
-        origin = str(path)
-        if not path.exists():
-            out.append(Input(path.name, origin, b"", problems=[Problem(
-                "missing", f"{origin} 不存在，请检查路径")]))
-        else:
-            size = path.stat().st_size
-            if size > MAX_INPUT_BYTES:
-                out.append(Input(path.name, origin, b"", problems=[Problem(
-                    "too_large", f"{origin} 有 {size // 1024 // 1024} MB，超过 {MAX_INPUT_BYTES // 1024 // 1024} MB 的上限；"
-                    "反馈表通常只有几十 KB，请确认文件是否正确")], sha256=_sha_file(path)))
-            else:
-                data = path.read_bytes()
-                out.extend(expand(path.name, origin, data, _mtime(path), "文件修改时间"))
+        out.extend(_discover_one(path))
         if progress:
             progress(n, len(files))
     for i, inp in enumerate(out):
         inp.order = i
     return out
+
+
+def _discover_one(path: Path) -> list[Input]:
+    """One path's inputs; whatever goes wrong becomes a problem of this path only."""
+    origin = str(path)
+    try:
+        if not path.exists():
+            return [Input(path.name, origin, b"", problems=[Problem("missing", f"{origin} 不存在，请检查路径")])]
+        if path.is_dir():
+            return [Input(path.name, origin, b"", sha256=_sha_text(origin), problems=[Problem(
+                "unreadable", f"文件夹 {origin} 无法列出其中的文件（没有权限），请检查权限后重新汇总")])]
+        if not path.is_file():
+            return [Input(path.name, origin, b"", sha256=_sha_text(origin), problems=[Problem(
+                "unsupported", f"{origin} 不是普通文件（设备、管道等），未读取")])]
+        size = path.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            return [Input(path.name, origin, b"", problems=[Problem(
+                "too_large", f"{origin} 有 {size // 1024 // 1024} MB，超过 {MAX_INPUT_BYTES // 1024 // 1024} MB 的上限；"
+                "反馈表通常只有几十 KB，请确认文件是否正确")], sha256=_sha_file(path))]
+        data = path.read_bytes()
+    except OSError as exc:
+        why = "没有读取权限" if isinstance(exc, PermissionError) else (exc.strerror or type(exc).__name__)
+        return [Input(path.name, origin, b"", sha256=_sha_text(origin), problems=[Problem(
+            "unreadable", f"{origin} 无法读取（{why}），请检查文件后重新汇总")])]
+    try:
+        return expand(path.name, origin, data, _mtime(path), "文件修改时间")
+    except (Exception, RecursionError) as exc:  # MemoryError, a parser's bug …: this file only
+        return [Input(path.name, origin, data, _mtime(path), "文件修改时间", problems=[Problem(
+            "read_error", f"{origin} 拆开时出错（{type(exc).__name__}），已退回，其他文件照常汇总；"
+                          "请把其中的反馈表单独保存后汇总")])]
+
+
+def _sha_text(text: str) -> str:
+    """A stand-in hash for an input without bytes (so two of them are not taken for one file)."""
+    return hashlib.sha256(("\0unreadable\0" + text).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _sha_file(path: Path) -> str:
@@ -342,45 +375,171 @@ def _local(dt: datetime | None) -> datetime | None:
     return dt.replace(microsecond=0)
 
 
+MAX_MIME_DEPTH = 20  # multipart inside multipart … within one message
+MAX_MIME_PARTS = 2_000  # parts of one message, every level together
+
+
 def _expand_eml(name, origin, data, depth) -> list[Input]:
+    """An email's workbook attachments, forwarded emails included.
+
+    Every MIME part is visited once (breadth first, so the shallowest copy of a file
+    comes first); attachments are deduplicated by content hash before their depth is
+    judged, so a return forwarded as an attachment three times is taken from its
+    shallowest copy; nesting depth and part count are limited at every level.
+    """
     try:
         msg = email.message_from_bytes(data, policy=email.policy.default)
-    except Exception as exc:  # the parser is lenient; this is a last resort
-        return [Input(name, origin, data, problems=[Problem("corrupt", f"{origin} 无法作为邮件读取（{exc}）")])]
-    try:
-        when = _local(parsedate_to_datetime(msg["Date"])) if msg["Date"] else None
-    except (TypeError, ValueError, IndexError):
-        when = None
-    subject = str(msg["Subject"] or "")
+    except (Exception, RecursionError) as exc:  # the parser is lenient; this is a last resort
+        return [Input(name, origin, data, problems=[Problem("corrupt", f"{origin} 无法作为邮件读取（{type(exc).__name__}）")])]
+    when = _mail_date(msg)
+    subject = _header_text(msg, "Subject")
     out: list[Input] = []
-    for part in msg.walk():
-        if part.get_content_maintype() == "multipart":
+    seen: set[str] = set()
+    queue: list[tuple] = [(msg, depth, 0, origin)]  # (part, container depth, MIME depth, origin)
+    parts = 0
+    deep = ""
+    i = 0
+    while i < len(queue):
+        part, cdepth, mdepth, where = queue[i]
+        i += 1
+        parts += 1
+        if parts > MAX_MIME_PARTS:
+            return [Input(name, origin, data, when, "邮件日期", problems=[Problem(
+                "too_deep", f"{origin} 的邮件结构有超过 {MAX_MIME_PARTS} 个部分，疑似恶意构造，未读取；请把附件单独保存后汇总")])]
+        if mdepth > MAX_MIME_DEPTH or cdepth > MAX_DEPTH:
+            deep = deep or where
             continue
-        fname = part.get_filename()
+        ctype = part.get_content_type()
+        if part.is_multipart() and ctype != "message/rfc822":
+            payload = part.get_payload()
+            for sub in payload if isinstance(payload, list) else []:
+                queue.append((sub, cdepth, mdepth + 1, where))
+            continue
+        fname = attachment_name(part)
+        if ctype == "message/rfc822":
+            inner = part.get_payload()
+            inner = inner[0] if isinstance(inner, list) and inner else inner
+            if isinstance(inner, email.message.Message):
+                label = fname or "附件邮件"
+                queue.append((inner, cdepth + 1, mdepth + 1, f"{where} › {label}"))
+            continue
         if not fname:
-            if part.get_content_type() == "message/rfc822":
-                inner = part.get_payload()
-                inner_msg = inner[0] if isinstance(inner, list) and inner else None
-                if inner_msg is not None:
-                    out.extend(_expand_eml("附件邮件.eml", f"{origin} › 附件邮件",
-                                           inner_msg.as_bytes(), depth + 1))
             continue
         fname = PurePosixPath(fname.replace("\\", "/")).name
-        if not fname.lower().endswith(WORKBOOK_SUFFIXES + ZIP_SUFFIXES + MAIL_SUFFIXES):
+        low = fname.lower()
+        if not low.endswith(WORKBOOK_SUFFIXES + ZIP_SUFFIXES + MAIL_SUFFIXES):
             continue
         try:
             body = part.get_payload(decode=True) or b""
         except Exception:  # broken base64
             body = b""
-        out.extend(expand(fname, f"{origin} › {fname}", body, when, "邮件日期" if when else "",
-                          depth + 1, container=origin, container_data=data))
+        sha = hashlib.sha256(body).hexdigest()
+        if body and sha in seen:
+            continue  # the same file again (a forwarded copy): the shallower one is taken
+        seen.add(sha)
+        if low.endswith(".eml") and body:
+            try:
+                inner = email.message_from_bytes(body, policy=email.policy.default)
+            except (Exception, RecursionError):
+                inner = None
+            if inner is not None:
+                queue.append((inner, cdepth + 1, mdepth + 1, f"{where} › {fname}"))
+                continue
+        out.extend(expand(fname, f"{where} › {fname}", body, when, "邮件日期" if when else "",
+                          cdepth + 1, container=origin, container_data=data))
     for inp in out:
         if inp.received is None:
             inp.received, inp.received_how = when, "邮件日期"
+    if not out and deep:
+        return [Input(name, origin, data, when, "邮件日期", problems=[Problem(
+            "too_deep", f"{deep} 的邮件/压缩包嵌套超过 {MAX_DEPTH} 层（或邮件结构超过 {MAX_MIME_DEPTH} 层），"
+                        "未读取；请把附件单独保存后汇总")])]
     if not out:
         return [Input(name, origin, data, when, "邮件日期", problems=[Problem(
             "no_attachment", f"{origin}（主题“{subject}”）没有 .xlsx/.xlsm 附件，请让单位把填好的反馈表作为附件重新发送")])]
     return out
+
+
+def _mail_date(msg) -> datetime | None:
+    try:
+        return _local(parsedate_to_datetime(str(msg["Date"]))) if msg["Date"] else None
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _header_text(msg, name: str) -> str:
+    try:
+        return str(msg[name] or "")
+    except Exception:
+        return ""
+
+
+CHINESE_CHARSETS = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "x-gbk": "gb18030",
+                    "euc-cn": "gb18030", "hz-gb-2312": "gb18030"}
+
+
+def decode_raw(raw: bytes) -> str:
+    """Header bytes sent without any encoding: UTF-8 if they are valid UTF-8, else GB18030.
+
+    UTF-8 is tried first because it is strict (GBK bytes are almost never valid UTF-8,
+    while UTF-8 bytes often decode as GB18030 nonsense).
+    """
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030", errors="replace")
+
+
+def attachment_name(part) -> str:
+    """An attachment's file name: RFC 2231 / RFC 2047, else raw GB18030 or UTF-8 bytes.
+
+    Chinese mail clients send names as raw GBK bytes or as RFC 2047 words labelled
+    gb2312 holding GBK characters; both are decoded here instead of becoming "���.xlsx".
+    """
+    try:
+        name = part.get_filename() or ""
+    except Exception:
+        name = ""
+    if name and "\ufffd" not in name and not any("\udc80" <= ch <= "\udcff" for ch in name):
+        return name
+    from email.header import decode_header
+    from email.message import Message
+
+    compat = Message()
+    for key, value in part.raw_items():
+        if key.lower() in ("content-disposition", "content-type"):
+            raw = str(value)
+            try:
+                raw = decode_raw(raw.encode("ascii", "surrogateescape"))
+            except UnicodeEncodeError:
+                pass
+            compat[key] = raw
+    raw_name = ""
+    for header, key in (("content-disposition", "filename"), ("content-type", "name")):
+        try:
+            value = compat.get_param(key, header=header)
+        except Exception:
+            value = None
+        if not value:
+            continue
+        if isinstance(value, tuple):  # RFC 2231: (charset, language, %-decoded latin-1 text)
+            cs, _, text = value
+            try:
+                raw_name = text.encode("latin-1", "surrogateescape").decode(
+                    CHINESE_CHARSETS.get((cs or "").lower(), cs or "utf-8"), errors="replace")
+            except (LookupError, UnicodeEncodeError):
+                raw_name = text
+        else:
+            raw_name = email.utils.unquote(str(value))
+        break
+    if "=?" in raw_name:  # RFC 2047 words; "gb2312" ones often hold GBK characters
+        try:
+            words = decode_header(raw_name)
+            raw_name = "".join(w.decode(CHINESE_CHARSETS.get((cs or "").lower(), cs or "ascii"), errors="replace")
+                               if isinstance(w, bytes) else w for w, cs in words)
+        except Exception:
+            pass
+    return raw_name or name
 
 
 def _expand_msg(name, origin, data, depth) -> list[Input]:

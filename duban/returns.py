@@ -439,7 +439,7 @@ def _ids(text: str, limit: int = MAX_IDS) -> list[int]:
         if not part:
             continue
         a, _, b = part.partition("-")
-        if not ID_RE.fullmatch(a.strip()) or (b and not ID_RE.fullmatch(b.strip())):
+        if not re.fullmatch(r"[0-9]{1,15}", a.strip()) or (b and not re.fullmatch(r"[0-9]{1,15}", b.strip())):
             raise ValueError(f"“{_clip(part)}”不是序号")
         lo, hi = int(a), int(b) if b else int(a)
         if hi < lo:

@@ -306,3 +306,100 @@ def outlook_msg(attachments: list[tuple[str, bytes]], *, when: datetime = T0, su
             "__substg1.0_3707001F": utf16(name),
         }
     return write_compound_file(tree)
+
+
+# ---------------------------------------------------------------------------
+# hostile returns (issue 13): what a hostile-input run found
+# ---------------------------------------------------------------------------
+
+def resigned(master: Master, unit: str, changes: dict, **kw) -> bytes:
+    """A return whose metadata is changed *and signed again* (as someone holding the secret would)."""
+    wb = return_book(master, unit, **kw)
+    ws = wb[ff.META_SHEET]
+    meta = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, len(ff.META_KEYS) + 1)}
+    meta.update(changes)
+    meta["签名"] = ff.sign(meta, master.settings["secret"])
+    for r in range(1, len(ff.META_KEYS) + 1):
+        ws.cell(r, 2).value = meta[ws.cell(r, 1).value]
+    return to_bytes(wb)
+
+
+def forwarded(data: bytes, name: str, times: int, *, when: datetime = T0) -> bytes:
+    """A return mailed, then forwarded ``times`` times as an attachment, each forward re-attaching the workbook."""
+    import email
+    import email.policy
+
+    msg = email.message_from_bytes(eml([(name, data)], when=when), policy=email.policy.default)
+    for i in range(times):
+        fw = EmailMessage()
+        fw["From"] = f"forward{i}@example.gov.cn"
+        fw["To"] = "duchaban@example.gov.cn"
+        fw["Subject"] = "转发：" + str(msg["Subject"])
+        fw["Date"] = format_datetime(when.astimezone())
+        fw.set_content("转发。")
+        fw.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+        fw.add_attachment(msg)  # message/rfc822
+        msg = fw
+    return bytes(msg)
+
+
+def nested_rfc822(data: bytes, name: str, levels: int) -> bytes:
+    """The workbook at the bottom of ``levels`` emails each attached to the next (message/rfc822)."""
+    import email
+    import email.policy
+
+    msg = email.message_from_bytes(eml([(name, data)]), policy=email.policy.default)
+    for _ in range(levels):
+        fw = EmailMessage()
+        fw["Subject"] = "转发"
+        fw.set_content("转发。")
+        fw.add_attachment(msg)
+        msg = fw
+    return bytes(msg)
+
+
+def deep_multipart(levels: int, attachment: tuple[str, bytes] | None = None) -> bytes:
+    """An email whose multipart parts are nested ``levels`` deep (the workbook at the bottom)."""
+    import base64
+
+    head = (b"From: unit@example.gov.cn\r\nSubject: deep\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=b0\r\n\r\n")
+    body = b""
+    for i in range(levels):
+        body += b"--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (i, i + 1)
+    if attachment:
+        name, data = attachment
+        body += (b"--b%d\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
+                 b"Content-Disposition: attachment; filename=\"%s\"\r\n\r\n" % (levels, name.encode("ascii"))
+                 + base64.encodebytes(data).replace(b"\n", b"\r\n") + b"\r\n--b%d--\r\n" % levels)
+    for i in range(levels - 1, -1, -1):
+        body += b"--b%d--\r\n" % i
+    return head + body
+
+
+def eml_raw_name(name: bytes, data: bytes, *, when: datetime = T0) -> bytes:
+    """An email whose attachment name is raw bytes in the header (a Chinese client's GBK, or UTF-8)."""
+    import base64
+
+    return (b"From: unit@example.gov.cn\r\nTo: duchaban@example.gov.cn\r\nSubject: =?utf-8?b?"
+            + base64.b64encode("报送".encode()) + b"?=\r\nDate: " + format_datetime(when.astimezone()).encode()
+            + b"\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n"
+            b"--zz\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhi\r\n"
+            b"--zz\r\nContent-Type: application/octet-stream; name=\"" + name + b"\"\r\n"
+            b"Content-Disposition: attachment; filename=\"" + name + b"\"\r\n"
+            b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(data).replace(b"\n", b"\r\n")
+            + b"\r\n--zz--\r\n")
+
+
+def eml_rfc2231_name(name: str, charset: str, data: bytes, *, when: datetime = T0) -> bytes:
+    """An attachment name in RFC 2231 form (filename*=gb2312''%C7%F8…), as some Chinese clients write it."""
+    import base64
+    from urllib.parse import quote_from_bytes
+
+    enc = quote_from_bytes(name.encode("gb18030" if charset.lower() in ("gb2312", "gbk") else charset))
+    return (b"From: unit@example.gov.cn\r\nSubject: x\r\nDate: " + format_datetime(when.astimezone()).encode()
+            + b"\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n"
+            b"--zz\r\nContent-Type: application/octet-stream\r\n"
+            b"Content-Disposition: attachment; filename*=" + charset.encode() + b"''" + enc.encode() + b"\r\n"
+            b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(data).replace(b"\n", b"\r\n")
+            + b"\r\n--zz--\r\n")

@@ -15,16 +15,19 @@ from typing import Callable
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
-from duban.collect import ACCEPTED, REFUSED, SKIPPED, SUPERSEDED, collect
+from duban.cli import cli
+from duban.collect import ACCEPTED, PENDING, REFUSED, SKIPPED, SUPERSEDED, TRUNCATED_MARK, collect
 from duban.master import load_master
 from duban.returns import EXCEL_CELL_LIMIT
 from duban.store import open_store
 from duban.vba import build_vba_project, document_module
 
-from returns_factory import (PERIOD, T0, bomb_zip, default_values, eml, encrypted_ooxml, encrypted_zip, gbk_zip,
-                             master_with_period, outlook_msg, plain_zip, replace_in_xlsx, return_book, to_bytes, with_entity_bomb, write_file, write_return,
-                             xlsx_with_member)
+from returns_factory import (PERIOD, T0, bomb_zip, deep_multipart, default_values, eml, eml_raw_name, eml_rfc2231_name,
+                             encrypted_ooxml, encrypted_zip, forwarded, gbk_zip, master_with_period, nested_rfc822, outlook_msg,
+                             plain_zip, replace_in_xlsx, resigned, return_book, to_bytes, with_entity_bomb, write_file,
+                             write_return, xlsx_with_member)
 
 T1 = T0 + timedelta(days=1)
 BASE_UNITS = ["区科技局", "区教委", "中梁镇", "凤凰镇", "区财政局"]
@@ -227,8 +230,9 @@ class Case:
     id: str
     build: Callable  # (master model, inbox folder) -> None
     expect: list  # [(result, text in the reason), …] in file order
-    changed: dict = field(default_factory=dict)  # {("t", id): {field: value or callable}} allowed changes
+    changed: dict = field(default_factory=dict)  # {("t", id): {field: value, None (rewritten) or a check}} allowed changes
     supersedes: int = 0  # baseline log rows that become 被新版本替代
+    cli: bool = False  # run through `duban collect` (exit code, no traceback, the reason printed)
 
 
 def f(name, data_fn, when=T1):
@@ -292,12 +296,13 @@ CASES = [
     Case("unknown_unit_signed", f("区不存在局.xlsx", lambda m: v2(m, "区不存在局")), [(REFUSED, "主表“单位”表中没有这个单位")]),
     Case("copy_of_other_units_file", f("区教委.xlsx", lambda m: v2(m, "区科技局")),
          [(REFUSED, "疑似复制了其他单位的反馈表")]),
+    # an unsigned copy never replaces the unit's signed, adopted return: it waits for staff (待确认)
     Case("no_meta_name_in_file", f("区科技局-反馈.xlsx", lambda m: v2(m, "区科技局", meta="none")),
-         [(ACCEPTED, "按文件名识别为“区科技局”")], SCIENCE_V2, 1),
+         [(PENDING, "按文件名识别为“区科技局”")]),
     Case("no_meta_alias_in_file", f("区科学技术局.xlsx", lambda m: v2(m, "区科技局", meta="none")),
-         [(ACCEPTED, "识别为“区科技局”")], SCIENCE_V2, 1),
+         [(PENDING, "识别为“区科技局”")]),
     Case("no_meta_name_in_sheet", f("反馈表.xlsx", lambda m: v2(m, "区科技局", meta="none", mutate=rename_sheet("区科技局"))),
-         [(ACCEPTED, "按工作表名识别")], SCIENCE_V2, 1),
+         [(PENDING, "按工作表名识别")]),
     Case("no_meta_no_name", f("反馈表.xlsx", lambda m: v2(m, "区科技局", meta="none", mutate=drop_readme)), [(REFUSED, "无法识别是哪个单位")]),
     Case("no_meta_wrong_period_name", f("区科技局7-9月.xlsx", lambda m: v2(m, "区科技局", meta="none")),
          [(REFUSED, "文件名写的期次是“7-9月”")]),
@@ -421,6 +426,97 @@ CASES = [
          [(REFUSED, "文件损坏"), (ACCEPTED, "采用任务 3 项")], SCIENCE_V2, 1),
 ]
 
+
+def far_cell(ws):
+    ws["XFD1048576"] = "远处的一个字"
+
+
+def b64(text: str, charset: str) -> bytes:
+    import base64
+
+    return base64.b64encode(text.encode("gb18030" if charset == "gb2312" else charset))
+
+
+def both_towns_long(m, d):
+    """Task 3 (leads 中梁镇, 凤凰镇): each town writes 30,000 characters; together they exceed one cell."""
+    write_file(d / "中梁镇.xlsx", v2(m, "中梁镇", tasks={3: "中" * 30000}), T1)
+    write_file(d / "凤凰镇.xlsx", v2(m, "凤凰镇", tasks={3: "凤" * 30000}, indicators={}), T1 + timedelta(minutes=5))
+
+
+def _both_towns_kept(cell: str) -> bool:
+    from duban.store import utf16_len
+
+    zl, fh = cell.split("\n【凤凰镇】")
+    return (utf16_len(cell) <= EXCEL_CELL_LIMIT and zl.startswith("【中梁镇】中中中") and zl.endswith(TRUNCATED_MARK)
+            and fh.startswith("凤凤凤") and fh.endswith(TRUNCATED_MARK) and abs(zl.count("中") - fh.count("凤")) < 5)
+
+
+RARE = "\U00020000"  # 𠀀, CJK Extension B: two UTF-16 units in Excel's count
+
+# Issue 13: what a hostile-input run of about 200 cases found. Each was reproduced first.
+CASES += [
+    # -- crashes that sank the whole batch ----------------------------------------------------
+    Case("huge_id_range_unsigned", f("区科技局.xlsx", lambda m: v2(m, "区科技局", meta_edit={"任务序号": "1-1500000000"})),
+         [(REFUSED, "签名不符")], cli=True),
+    Case("huge_id_range_signed", f("区科技局.xlsx", lambda m: resigned(m, "区科技局", {"任务序号": "1-1500000000"}, version=2)),
+         [(REFUSED, "序号超过 100000 个")], cli=True),
+    Case("id_list_garbage_signed", f("区科技局.xlsx", lambda m: resigned(m, "区科技局", {"任务序号": "1,②,x-3"}, version=2)),
+         [(REFUSED, "元数据无法识别")], cli=True),
+    Case("circled_id", f("区科技局.xlsx", lambda m: v2(m, "区科技局", mutate=on_tasks(set_id("⑴")))),
+         [(ACCEPTED, "序号“⑴”无法识别")], only(SCIENCE_V2, ("t", 2), ("t", 5)), 1, cli=True),
+    Case("superscript_id", f("区科技局.xlsx", lambda m: v2(m, "区科技局", mutate=on_tasks(set_id("¹")))),
+         [(ACCEPTED, "采用任务 3 项")], SCIENCE_V2, 1, cli=True),  # NFKC: "¹" is "1"
+    Case("fullwidth_id", f("区科技局.xlsx", lambda m: v2(m, "区科技局", mutate=on_tasks(set_id("１")))),
+         [(ACCEPTED, "采用任务 3 项")], SCIENCE_V2, 1, cli=True),
+    Case("arabic_indic_id", f("区科技局.xlsx", lambda m: v2(m, "区科技局", mutate=on_tasks(set_id("١")))),
+         [(ACCEPTED, "序号“١”无法识别")], only(SCIENCE_V2, ("t", 2), ("t", 5)), 1, cli=True),
+    Case("five_thousand_digit_id", f("区科技局.xlsx", lambda m: v2(m, "区科技局", mutate=on_tasks(set_id("9" * 5000)))),
+         [(ACCEPTED, "无法识别，该行未采用")], only(SCIENCE_V2, ("t", 2), ("t", 5)), 1, cli=True),
+    Case("uffff_ufffe_in_cell", f("区科技局.xlsx", lambda m: replace_in_xlsx(replace_in_xlsx(
+        v2(m, "区科技局", tasks={1: "进展MARK1正常MARK2推进"}), "MARK1", "\uffff"), "MARK2", "\ufffe")),
+         [(ACCEPTED, "XML 不允许的字符（U+FFFE、U+FFFF）")], {("t", 1): {"progress": "进展正常推进", "source": None}}, 1, cli=True),
+    Case("raw_c0_in_cell", f("区科技局.xlsx", lambda m: replace_in_xlsx(v2(m, "区科技局", tasks={1: "甲MARK乙"}), "MARK", "\x01\x1f")),
+         [(ACCEPTED, "已删除")], {("t", 1): {"progress": "甲乙", "source": None}}, 1, cli=True),
+    Case("far_cell_allocation_bomb", f("区科技局.xlsx", lambda m: v2(m, "区科技局", mutate=on_tasks(far_cell))),
+         [(REFUSED, "范围达 1,048,576 行 × 16,384 列")], cli=True),
+    Case("nested_rfc822_20_levels", f("转发.eml", lambda m: nested_rfc822(v2(m, "区科技局"), "区科技局.xlsx", 20)),
+         [(REFUSED, "嵌套超过 3 层")], cli=True),
+    Case("multipart_30_levels", f("深.eml", lambda m: deep_multipart(30, ("keji.xlsx", v2(m, "区科技局")))),
+         [(REFUSED, "邮件结构超过 20 层")], cli=True),
+    Case("multipart_3000_levels", f("深.eml", lambda m: deep_multipart(3000)), [(REFUSED, "无法作为邮件读取")], cli=True),
+    # -- text silently changed or lost --------------------------------------------------------
+    Case("literal_ooxml_escape", f("区科技局.xlsx", lambda m: v2(m, "区科技局", tasks={1: "_x005F_x0041_ 与 _x005F_x000D_ 照原样"})),
+         [(ACCEPTED, "采用任务 1 项")], {("t", 1): {"progress": "_x0041_ 与 _x000D_ 照原样", "source": None}}, 1, cli=True),
+    Case("co_lead_cell_over_limit", both_towns_long,
+         [(ACCEPTED, "采用任务 1 项"), (ACCEPTED, "已按比例截断")],
+         {("t", 3): {"progress": _both_towns_kept, "source": None}}, 2, cli=True),
+    Case("rare_cjk_counts_twice", f("区科技局.xlsx", lambda m: v2(m, "区科技局", tasks={1: RARE * 20000})),
+         [(ACCEPTED, "有 40000 个字符")], {("t", 1): {"progress": RARE * (EXCEL_CELL_LIMIT // 2), "source": None}}, 1, cli=True),
+    # -- valid returns that were refused ------------------------------------------------------
+    Case("forwarded_three_times", f("转发.eml", lambda m: forwarded(v2(m, "区科技局"), "区科技局.xlsx", 3, when=T1)),
+         [(ACCEPTED, "采用任务 3 项")], SCIENCE_V2, 1, cli=True),
+    Case("renamed_task_sheet", f("区科技局.xlsx", lambda m: v2(m, "区科技局", mutate=rename_sheet("重点任务（区科技局）"))),
+         [(ACCEPTED, "被改名为“重点任务（区科技局）”")], SCIENCE_V2, 1, cli=True),
+    Case("raw_gbk_attachment_name", f("回复.eml", lambda m: eml_raw_name("区科技局.xlsx".encode("gbk"), v2(m, "区教委"), when=T1)),
+         [(REFUSED, "疑似复制了其他单位的反馈表")], cli=True),  # the GBK name is read: 区科技局, not mojibake
+    Case("raw_gbk_name_unsigned", f("回复.eml", lambda m: eml_raw_name("区科技局进展.xlsx".encode("gbk"),
+                                                                      v2(m, "区科技局", meta="none"), when=T1)),
+         [(PENDING, "按文件名识别为“区科技局”")], cli=True),
+    Case("rfc2047_gb2312_holding_gbk", f("回复.eml", lambda m: eml_raw_name(
+        b"=?gb2312?B?" + b64("区科技局镕.xlsx", "gb2312") + b"?=", v2(m, "区科技局", meta="none"), when=T1)),
+         [(PENDING, "区科技局镕.xlsx")], cli=True),
+    Case("rfc2231_gb2312_name", f("回复.eml", lambda m: eml_rfc2231_name("区科技局镕.xlsx", "gb2312",
+                                                                        v2(m, "区科技局", meta="none"), when=T1)),
+         [(PENDING, "区科技局镕.xlsx")], cli=True),
+    # -- an unsigned copy never replaces a signed, adopted return -----------------------------
+    Case("unsigned_copy_of_signed_unit", f("区科技局.xlsx", lambda m: v2(m, "区科技局", meta="none", tasks={1: "冒名的进展"})),
+         [(PENDING, "为防冒名顶替，本文件未采用")], cli=True),
+    Case("unsigned_and_signed_in_one_batch", files(
+        f("a区科技局.xlsx", lambda m: v2(m, "区科技局", meta="none", tasks={1: "冒名的进展"}), when=T1 + timedelta(hours=1)),
+        f("b区科技局.xlsx", lambda m: v2(m, "区科技局"))),
+         [(PENDING, "待工作人员确认"), (ACCEPTED, "采用任务 3 项")], SCIENCE_V2, 1, cli=True),
+]
+
 BASELINE_IN: list[Path] = []
 
 
@@ -451,28 +547,42 @@ def test_corpus(case: Case, baseline, tmp_path):
     inbox = tmp_path / "收件"
     inbox.mkdir()
     case.build(base_model, inbox)
-    result = collect(master, [inbox])
-    got = [(o.result, o.reason) for o in result.outcomes]
+    base_log = load(base_path).log
+    if case.cli:
+        r = CliRunner().invoke(cli, ["collect", str(master), str(inbox)])
+        assert r.exit_code == 0 and r.exception is None, (r.output, r.exception)
+        assert "Traceback" not in r.output
+        rows = load(master).log[len(base_log):]
+        got = [(row.result, row.reason) for row in rows]
+        names = [(row.file.split(" › ")[-1], row.file.split(" › ")[0]) for row in rows]
+        printed = r.output
+    else:
+        result = collect(master, [inbox])
+        got = [(o.result, o.reason) for o in result.outcomes]
+        names = [(o.ret.input.name, o.ret.input.origin.split(" › ")[0].split("/")[-1]) for o in result.outcomes]
+        printed = "\n".join(result.summary_lines())
     assert len(got) == len(case.expect), got
-    for (res, reason), (want, text), o in zip(got, case.expect, result.outcomes):
-        assert res == want, (o.file, reason)
-        assert text in reason, (o.file, reason)
+    for (res, reason), (want, text), (name, outer) in zip(got, case.expect, names):
+        assert res == want, (name, reason)
+        assert text in reason, (name, reason)
+        assert text in printed, (name, printed)
         if res == REFUSED:  # the message says which file
-            assert o.ret.input.name in reason or o.ret.input.origin.split(" › ")[0].split("/")[-1] in reason
+            assert name in reason or outer in reason
     m = load(master)
     snap = snapshot(m)
     for key, before in base_snap.items():
         allowed = case.changed.get(key, {})
         for fld, value in before.items():
             if fld in allowed:
-                if allowed[fld] is not None:
+                if callable(allowed[fld]):
+                    assert allowed[fld](snap[key][fld]), (key, fld, snap[key][fld][:200])
+                elif allowed[fld] is not None:
                     assert snap[key][fld] == allowed[fld], (key, fld)
                 else:
                     assert snap[key][fld] != value or not value, (key, fld)  # it was rewritten
             else:
                 assert snap[key][fld] == value, (key, fld, "changed although it should not")
     # the baseline log rows are untouched unless superseded by this case
-    base_log = load(base_path).log
     assert [(r.sha256, r.unit) for r in m.log[:len(base_log)]] == [(r.sha256, r.unit) for r in base_log]
     superseded = sum(1 for a, b in zip(m.log, base_log) if a.result != b.result)
     assert superseded == (case.supersedes if any(w == ACCEPTED for w, _ in case.expect) else 0)
