@@ -66,6 +66,7 @@ def write_csv(master: Master, out_dir: Path) -> list[Path]:
     paths = []
     for name, df in tables(master).items():
         p = out_dir / f"{name}.csv"
-        df.map(neutralise).rename(columns=neutralise).to_csv(p, index=False, encoding="utf-8-sig")
+        # CRLF: then a field holding a lone CR is quoted too (with "\n" it would split the row)
+        df.map(neutralise).rename(columns=neutralise).to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\r\n")
         paths.append(p)
     return paths

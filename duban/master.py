@@ -5,7 +5,9 @@ staff member adds, a width, a colour or a comment survives every duban write.
 """
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 from datetime import date, datetime
 from typing import Any
 
@@ -104,8 +106,9 @@ def _int_id(value: Any) -> int | None:
         return None
     if isinstance(value, (int, float)) and float(value).is_integer():
         return int(value)
-    t = clean_text(value)
-    return int(t) if t.isdigit() else None
+    t = unicodedata.normalize("NFKC", clean_text(value))
+    # isdigit() would let "①" or "²" through to int(), which raises
+    return int(t) if re.fullmatch(r"[0-9]{1,9}", t) else None
 
 
 def load_master(store: Store) -> Master:

@@ -303,12 +303,12 @@ def clip_utf16(text: str, limit: int) -> str:
 # OOXML (ST_Xstring) writes a character as _xHHHH_, and a literal "_xHHHH_" as
 # "_x005F_xHHHH_". openpyxl neither escapes on writing nor decodes inline strings, so
 # duban does both itself: what a unit typed comes back exactly as typed.
-_XESC_RE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_XESC_RE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")  # every "_" that starts an escape (they may overlap)
 _XDEC_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def encode_xstring(text: str) -> str:
-    return _XESC_RE.sub(r"_x005F_\1", text) if "_x" in text else text
+    return _XESC_RE.sub("_x005F_", text) if "_x" in text else text
 
 
 def decode_xstring(text: str) -> str:
@@ -455,6 +455,12 @@ def atomic_save(wb, path: Path, *, keep_backups: int = 5) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         raise fs_error(exc, path, f"保存主表 {path.name}") from exc
+    except Exception as exc:
+        if type(exc).__name__ != "SerialisationError":  # lxml's own I/O errors, e.g. "IO_ENOSPC"
+            raise
+        code = next((getattr(errno, n) for n in ("ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM")
+                     if n in str(exc) and hasattr(errno, n)), errno.EIO)
+        raise fs_error(OSError(code, os.strerror(code), str(path)), path, f"保存主表 {path.name}") from exc
     finally:
         if tmp and os.path.exists(tmp):
             try:
