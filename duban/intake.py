@@ -382,10 +382,11 @@ MAX_MIME_PARTS = 2_000  # parts of one message, every level together
 def _expand_eml(name, origin, data, depth) -> list[Input]:
     """An email's workbook attachments, forwarded emails included.
 
-    Every MIME part is visited once (breadth first, so the shallowest copy of a file
-    comes first); attachments are deduplicated by content hash before their depth is
-    judged, so a return forwarded as an attachment three times is taken from its
-    shallowest copy; nesting depth and part count are limited at every level.
+    Every MIME part is visited once, without re-serialising anything. Attachments are
+    deduplicated by content hash before their depth is judged, shallowest copy first,
+    so a return forwarded as an attachment several times is taken from its shallowest
+    copy; only a file found nowhere but too deep is refused. The number of parts and the
+    depth of multipart nesting are limited at every level.
     """
     try:
         msg = email.message_from_bytes(data, policy=email.policy.default)
@@ -393,35 +394,36 @@ def _expand_eml(name, origin, data, depth) -> list[Input]:
         return [Input(name, origin, data, problems=[Problem("corrupt", f"{origin} 无法作为邮件读取（{type(exc).__name__}）")])]
     when = _mail_date(msg)
     subject = _header_text(msg, "Subject")
-    out: list[Input] = []
-    seen: set[str] = set()
-    queue: list[tuple] = [(msg, depth, 0, origin)]  # (part, container depth, MIME depth, origin)
+
+    def refused(code: str, message: str) -> list[Input]:
+        return [Input(name, origin, data, when, "邮件日期", problems=[Problem(code, message)])]
+
+    # 1. walk: every leaf attachment with its container depth (emails inside emails)
+    leaves: list[tuple[int, int, str, str, bytes]] = []  # (depth, order, name, origin, bytes)
+    stack: list[tuple] = [(msg, depth, 0, origin)]  # (part, container depth, MIME depth, origin)
     parts = 0
-    deep = ""
-    i = 0
-    while i < len(queue):
-        part, cdepth, mdepth, where = queue[i]
-        i += 1
+    structure_too_deep = False
+    while stack:
+        part, cdepth, mdepth, where = stack.pop()
         parts += 1
         if parts > MAX_MIME_PARTS:
-            return [Input(name, origin, data, when, "邮件日期", problems=[Problem(
-                "too_deep", f"{origin} 的邮件结构有超过 {MAX_MIME_PARTS} 个部分，疑似恶意构造，未读取；请把附件单独保存后汇总")])]
-        if mdepth > MAX_MIME_DEPTH or cdepth > MAX_DEPTH:
-            deep = deep or where
+            return refused("too_deep", f"{origin} 的邮件结构有超过 {MAX_MIME_PARTS} 个部分，疑似恶意构造，未读取；"
+                                       "请把附件单独保存后汇总")
+        if mdepth > MAX_MIME_DEPTH:
+            structure_too_deep = True
             continue
         ctype = part.get_content_type()
         if part.is_multipart() and ctype != "message/rfc822":
             payload = part.get_payload()
-            for sub in payload if isinstance(payload, list) else []:
-                queue.append((sub, cdepth, mdepth + 1, where))
+            for sub in reversed(payload if isinstance(payload, list) else []):
+                stack.append((sub, cdepth, mdepth + 1, where))
             continue
         fname = attachment_name(part)
         if ctype == "message/rfc822":
             inner = part.get_payload()
             inner = inner[0] if isinstance(inner, list) and inner else inner
             if isinstance(inner, email.message.Message):
-                label = fname or "附件邮件"
-                queue.append((inner, cdepth + 1, mdepth + 1, f"{where} › {label}"))
+                stack.append((inner, cdepth + 1, mdepth + 1, f"{where} › {fname or '附件邮件'}"))
             continue
         if not fname:
             continue
@@ -433,30 +435,36 @@ def _expand_eml(name, origin, data, depth) -> list[Input]:
             body = part.get_payload(decode=True) or b""
         except Exception:  # broken base64
             body = b""
-        sha = hashlib.sha256(body).hexdigest()
-        if body and sha in seen:
-            continue  # the same file again (a forwarded copy): the shallower one is taken
-        seen.add(sha)
         if low.endswith(".eml") and body:
             try:
                 inner = email.message_from_bytes(body, policy=email.policy.default)
             except (Exception, RecursionError):
                 inner = None
             if inner is not None:
-                queue.append((inner, cdepth + 1, mdepth + 1, f"{where} › {fname}"))
+                stack.append((inner, cdepth + 1, mdepth + 1, f"{where} › {fname}"))
                 continue
-        out.extend(expand(fname, f"{where} › {fname}", body, when, "邮件日期" if when else "",
-                          cdepth + 1, container=origin, container_data=data))
+        leaves.append((cdepth + 1, len(leaves), fname, f"{where} › {fname}", body))
+
+    # 2. shallowest copy of each file first; identical deeper copies are the same return
+    out: list[Input] = []
+    seen: set[str] = set()
+    for leaf_depth, _, fname, where, body in sorted(leaves, key=lambda x: (x[0], x[1])):
+        sha = hashlib.sha256(body).hexdigest()
+        if body and sha in seen:
+            continue
+        seen.add(sha)
+        out.extend(expand(fname, where, body, when, "邮件日期" if when else "",
+                          leaf_depth, container=origin, container_data=data))
     for inp in out:
         if inp.received is None:
             inp.received, inp.received_how = when, "邮件日期"
-    if not out and deep:
-        return [Input(name, origin, data, when, "邮件日期", problems=[Problem(
-            "too_deep", f"{deep} 的邮件/压缩包嵌套超过 {MAX_DEPTH} 层（或邮件结构超过 {MAX_MIME_DEPTH} 层），"
-                        "未读取；请把附件单独保存后汇总")])]
+    if structure_too_deep:
+        out.append(Input(name, origin, data, when, "邮件日期", sha256=hashlib.sha256(b"\0deep\0" + data).hexdigest(),
+                         problems=[Problem("too_deep", f"{origin} 的邮件结构嵌套超过 {MAX_MIME_DEPTH} 层，更深处的内容未读取；"
+                                                       "请把附件单独保存后汇总")]))
     if not out:
-        return [Input(name, origin, data, when, "邮件日期", problems=[Problem(
-            "no_attachment", f"{origin}（主题“{subject}”）没有 .xlsx/.xlsm 附件，请让单位把填好的反馈表作为附件重新发送")])]
+        return refused("no_attachment", f"{origin}（主题“{subject}”）没有 .xlsx/.xlsm 附件，"
+                                        "请让单位把填好的反馈表作为附件重新发送")
     return out
 
 

@@ -480,9 +480,11 @@ CASES += [
     Case("far_cell_allocation_bomb", f("区科技局.xlsx", lambda m: v2(m, "区科技局", mutate=on_tasks(far_cell))),
          [(REFUSED, "范围达 1,048,576 行 × 16,384 列")], cli=True),
     Case("nested_rfc822_20_levels", f("转发.eml", lambda m: nested_rfc822(v2(m, "区科技局"), "区科技局.xlsx", 20)),
+         [(REFUSED, "邮件结构嵌套超过 20 层")], cli=True),
+    Case("nested_rfc822_5_levels", f("转发.eml", lambda m: nested_rfc822(v2(m, "区科技局"), "区科技局.xlsx", 5)),
          [(REFUSED, "嵌套超过 3 层")], cli=True),
     Case("multipart_30_levels", f("深.eml", lambda m: deep_multipart(30, ("keji.xlsx", v2(m, "区科技局")))),
-         [(REFUSED, "邮件结构超过 20 层")], cli=True),
+         [(REFUSED, "邮件结构嵌套超过 20 层")], cli=True),
     Case("multipart_3000_levels", f("深.eml", lambda m: deep_multipart(3000)), [(REFUSED, "无法作为邮件读取")], cli=True),
     # -- text silently changed or lost --------------------------------------------------------
     Case("literal_ooxml_escape", f("区科技局.xlsx", lambda m: v2(m, "区科技局", tasks={1: "_x005F_x0041_ 与 _x005F_x000D_ 照原样"})),
@@ -495,6 +497,11 @@ CASES += [
     # -- valid returns that were refused ------------------------------------------------------
     Case("forwarded_three_times", f("转发.eml", lambda m: forwarded(v2(m, "区科技局"), "区科技局.xlsx", 3, when=T1)),
          [(ACCEPTED, "采用任务 3 项")], SCIENCE_V2, 1, cli=True),
+    Case("forwarded_six_times", f("转发.eml", lambda m: forwarded(v2(m, "区科技局"), "区科技局.xlsx", 6, when=T1)),
+         [(ACCEPTED, "采用任务 3 项")], SCIENCE_V2, 1, cli=True),
+    Case("forwarded_with_a_deep_other_file", f("转发.eml", lambda m: eml(
+        [("区科技局.xlsx", v2(m, "区科技局")), ("深.eml", nested_rfc822(v2(m, "区教委"), "区教委.xlsx", 4))], when=T1)),
+         [(ACCEPTED, "采用任务 3 项"), (REFUSED, "嵌套超过 3 层")], SCIENCE_V2, 1, cli=True),
     Case("renamed_task_sheet", f("区科技局.xlsx", lambda m: v2(m, "区科技局", mutate=rename_sheet("重点任务（区科技局）"))),
          [(ACCEPTED, "被改名为“重点任务（区科技局）”")], SCIENCE_V2, 1, cli=True),
     Case("raw_gbk_attachment_name", f("回复.eml", lambda m: eml_raw_name("区科技局.xlsx".encode("gbk"), v2(m, "区教委"), when=T1)),
