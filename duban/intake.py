@@ -357,9 +357,12 @@ def _expand_zip(name, origin, data, received, how, depth) -> list[Input]:
             when = datetime(*info.date_time)
         except ValueError:
             when = received
-        for inp in expand(base, m_origin, body, when or received, "压缩包内时间" if when else how,
-                          depth + 1, container=origin, container_data=data):
-            out.append(inp)
+        try:
+            out.extend(expand(base, m_origin, body, when or received, "压缩包内时间" if when else how,
+                              depth + 1, container=origin, container_data=data))
+        except (Exception, RecursionError) as exc:  # this member only; the rest of the bundle goes on
+            out.append(Input(base, m_origin, body, when or received, how, container=origin, problems=[Problem(
+                "read_error", f"{m_origin} 拆开时出错（{type(exc).__name__}），已退回；请把其中的反馈表单独保存后汇总")]))
     if not out:
         return refused("empty_bundle", f"{origin} 中没有 .xlsx/.xlsm 反馈表")
     return out

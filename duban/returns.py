@@ -275,9 +275,14 @@ def _check_ole(data: bytes, where: str) -> tuple[Problem | None, list[Problem], 
             return Problem("not_workbook", f"{where} 不是 Excel 工作簿（可能是 Word 或其他 Office 文件），"
                                            "请提供 .xlsx 反馈表"), [], ""
         try:
-            head = ole.openstream(stream).read(4096)
+            book = ole.openstream(stream).read()
         except Exception:
             return Problem("corrupt", f"{where} 已损坏，请让单位重新发送"), [], ""
+    head = book[:4096]
+    rows, cols = biff_extent(book)
+    if rows * max(cols, 1) > MAX_SHEET_CELLS:
+        return Problem("too_large", f"{where} 的工作表范围达 {rows:,} 行 × {cols:,} 列，超过 {MAX_SHEET_CELLS:,} 个单元格的上限，"
+                                    "未读取（通常是远处的某个单元格误填了内容）；请单位删除多余内容后另存为 .xlsx 重新发送"), [], ""
     if _xls_filepass(head):
         return Problem("encrypted", f"{where} 设置了打开密码（已加密），无法读取；请单位取消密码后另存为 .xlsx 重新发送"), [], ""
     warn = [Problem("old_xls", f"{where} 是旧版 .xls 格式，已读取；请提醒单位使用下发的 .xlsx 反馈表")]
@@ -294,6 +299,39 @@ def ole_has_macros(data: bytes) -> bool:
             return any(e and e[0] in ("_VBA_PROJECT_CUR", "Macros") for e in ole.listdir(storages=True))
     except Exception:
         return False
+
+
+# BIFF8 records holding a cell value: row (2 bytes) and column (2 bytes) first.
+_BIFF_CELLS = {0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, 0x0006, 0x00D6}
+_BIFF_MULRK = 0x00BD
+
+
+def biff_extent(book: bytes) -> tuple[int, int]:
+    """(rows, columns) the largest sheet of a BIFF8 workbook stream spans (see :func:`sheet_extent`)."""
+    import struct
+
+    pos, end = 0, len(book)
+    best = (0, 0)
+    best_r = best_c = 0
+    while pos + 4 <= end:
+        rid, size = struct.unpack_from("<HH", book, pos)
+        data_at = pos + 4
+        pos = data_at + size
+        if rid == 0x0809:  # BOF: the next sheet's substream
+            if best_r * best_c > best[0] * best[1]:
+                best = (best_r, best_c)
+            best_r = best_c = 0
+        if size < 4 or pos > end:
+            continue
+        if rid in _BIFF_CELLS:
+            r, c = struct.unpack_from("<HH", book, data_at)
+        elif rid == _BIFF_MULRK and size >= 6:
+            r = struct.unpack_from("<H", book, data_at)[0]
+            c = struct.unpack_from("<H", book, pos - 2)[0]
+        else:
+            continue
+        best_r, best_c = max(best_r, r + 1), max(best_c, c + 1)
+    return max(best, (best_r, best_c), key=lambda x: x[0] * x[1])
 
 
 def _xls_filepass(head: bytes) -> bool:

@@ -431,6 +431,26 @@ def far_cell(ws):
     ws["XFD1048576"] = "远处的一个字"
 
 
+def xls_far_cell(m, d):
+    """An old .xls (LibreOffice's BIFF8) with one value in IV65536: 16.7 million cells for the reader."""
+    import shutil as sh
+    import subprocess
+    import tempfile
+
+    if not sh.which("soffice"):
+        pytest.skip("LibreOffice (soffice) is not installed")
+    with tempfile.TemporaryDirectory(dir=d.parent) as tmp:
+        src = Path(tmp) / "区科技局.xlsx"
+        wb = return_book(m, "区科技局", version=2)
+        wb["重点任务"]["IV65536"] = "远处"
+        wb.save(src)
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp}/lo", "--headless", "--convert-to", "xls",
+                        "--outdir", tmp, str(src)], capture_output=True, timeout=300)
+        out = Path(tmp) / "区科技局.xls"
+        assert out.exists(), "soffice did not convert"
+        write_file(d / "区科技局.xls", out.read_bytes(), T1)
+
+
 def b64(text: str, charset: str) -> bytes:
     import base64
 
@@ -479,6 +499,7 @@ CASES += [
          [(ACCEPTED, "已删除")], {("t", 1): {"progress": "甲乙", "source": None}}, 1, cli=True),
     Case("far_cell_allocation_bomb", f("区科技局.xlsx", lambda m: v2(m, "区科技局", mutate=on_tasks(far_cell))),
          [(REFUSED, "范围达 1,048,576 行 × 16,384 列")], cli=True),
+    Case("xls_far_cell_allocation", xls_far_cell, [(REFUSED, "范围达 65,536 行 × 256 列")], cli=True),
     Case("nested_rfc822_20_levels", f("转发.eml", lambda m: nested_rfc822(v2(m, "区科技局"), "区科技局.xlsx", 20)),
          [(REFUSED, "邮件结构嵌套超过 20 层")], cli=True),
     Case("nested_rfc822_5_levels", f("转发.eml", lambda m: nested_rfc822(v2(m, "区科技局"), "区科技局.xlsx", 5)),
