@@ -359,8 +359,9 @@ def fs_error(exc: OSError, path: Path, doing: str) -> MasterError:
         why = "磁盘空间不足，请清理磁盘后重试"
     elif code == errno.EROFS:
         why = "所在磁盘或文件夹是只读的（如光盘、只读共享、写保护的 U 盘），请把主表复制到可写的位置"
-    elif isinstance(exc, PermissionError) and os.name == "nt" and getattr(exc, "winerror", 0) in (32, 33):
-        return MasterLocked(f"{doing}失败：{where} 被占用（可能在 Excel 中打开），请关闭后重试。主表未被修改。")
+    elif isinstance(exc, PermissionError) and os.name == "nt":  # a file open in Excel, or a read-only one
+        return MasterLocked(f"{doing}失败：{where} 被占用（可能在 Excel 中打开）或没有写入权限，"
+                            "请关闭文件、检查权限后重试。主表未被修改。")
     elif isinstance(exc, PermissionError) or code in (errno.EACCES, errno.EPERM):
         why = "没有写入权限（文件或文件夹被设为只读、受保护，或属于其他用户），请检查权限后重试"
     elif code == errno.ENOENT:
@@ -591,17 +592,38 @@ def _stale(lock: Path) -> str:
         # A run may be between creating and writing it; after the grace period it never will.
         return "内容为空或无法读取" if age > LOCK_EMPTY_GRACE else ""
     pid, host, _ = info
+    if age > LOCK_FOREIGN_MAX_AGE:  # no duban command runs for hours (and a pid may be reused)
+        return (f"计算机 {host} 上的" if host else "") + f"进程 {pid} 在 {int(age // 3600)} 小时前建立"
     if host and host != socket.gethostname():
-        return f"计算机 {host} 上的进程 {pid} 在 {int(age // 3600)} 小时前建立" if age > LOCK_FOREIGN_MAX_AGE else ""
+        return ""
     if pid <= 0:
         return "进程号无效"
+    return "" if _pid_alive(pid) else f"进程 {pid} 已不存在"
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this computer (True when unsure)."""
+    if os.name == "nt":  # os.kill(pid, 0) would send Ctrl+C there
+        import ctypes
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return ctypes.get_last_error() == 5  # access denied: it exists
+        try:
+            code = ctypes.c_ulong()
+            if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+                return True
+            return code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return f"进程 {pid} 已不存在"
+        return False
     except OSError:
-        return ""
-    return ""
+        return True
+    return True
 
 
 def _take_over(lock: Path) -> bool:

@@ -198,10 +198,13 @@ def _dead_pid() -> int:
     (b"\xff\xfe\x00garbage", 120, "内容为空或无法读取"),
     (None, 0, "已不存在"),  # a dead process of this computer
     (f"4242\nother-host\n2022-07-01 10:00:00\n".encode(), 13 * 3600, "计算机 other-host"),
+    (b"LIVE", 13 * 3600, "13 小时前建立"),  # a live pid, but hours old: the pid was reused
 ])
 def test_stale_or_unreadable_lock_is_reported_and_taken_over(master, tmp_path, content, age, why):
     before_values = first_round(master, tmp_path)
     lock = lock_file(master)
+    if content == b"LIVE":
+        content = f"{os.getppid()}\n{socket.gethostname()}\n".encode()
     lock.write_bytes(content if content is not None else f"{_dead_pid()}\n{socket.gethostname()}\n".encode())
     os.utime(lock, (time.time() - age, time.time() - age))
     m = load(master)
