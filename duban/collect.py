@@ -91,6 +91,7 @@ class CollectResult:
     saved: bool = False
     model: Master | None = None  # the consolidated master (for a caller that goes on, e.g. status)
     notes: list[str] = field(default_factory=list)  # e.g. a stale lock taken over
+    relogged: int = 0  # 待确认 rows of 报送记录 rewritten as the file's new outcome
 
     def by_result(self, result: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.result == result]
@@ -115,8 +116,9 @@ class CollectResult:
                          "duban collect 主表 --accept-unsigned 文件 采用，或在“报送记录”中把“待确认”改为“确认采用”后再次汇总。")
         if self.changed or self.superseded_log or any(o.log for o in self.outcomes):
             lines.append(f"主表“{self.period}”各列更新了 {self.changed} 个单元格；报送记录新增 "
-                         f"{sum(1 for o in self.outcomes if o.log)} 行。" + (f"（另有 {self.superseded_log} 条旧记录改为“被新版本替代”）"
-                                                                          if self.superseded_log else ""))
+                         f"{sum(1 for o in self.outcomes if o.log) - self.relogged} 行。"
+                         + (f"（另有 {self.superseded_log} 条旧记录改为“被新版本替代”）" if self.superseded_log else "")
+                         + (f"（{self.relogged} 条“待确认”记录改为本次结果）" if self.relogged else ""))
         else:
             lines.append("主表没有变化。")
         if self.outstanding:
@@ -423,6 +425,7 @@ def consolidate(master: Master, returns: Iterable[Return], period: str | None = 
             row.archive = old.archive or row.archive
             old.__dict__.update(row.__dict__)
             out.log = old
+            result.relogged += 1
         else:
             out.log = row
             master.log.append(row)
@@ -740,7 +743,7 @@ def collect(master_path: Path, paths: Iterable[Path], period: str | None = None,
         inputs = discover([Path(p) for p in paths])
         accepted = discover([Path(p) for p in accept_unsigned])
         accept = {i.sha256 for i in accepted}
-        inputs += [i for i in accepted if not i.refused]
+        inputs += accepted  # a broken one is refused and logged like any other
         for i, inp in enumerate(inputs):
             inp.order = i
         pool = ahead = None
