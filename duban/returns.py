@@ -33,6 +33,7 @@ ID_RE = re.compile(r"[0-9]{1,9}")  # ASCII digits only (after NFKC), at most 9 o
 MAX_IDS = 100_000  # ids one metadata list may name (a city-scale master has ~10,000 tasks)
 MAX_SHEET_CELLS = 5_000_000  # rows × columns a returned sheet may span (10,000 tasks × 12 ≈ 120,000)
 MAX_SHEETS = 50
+MAX_RETURN_TEXT = 10_000_000  # characters one return may bring into the master (all its cells together)
 SPACE_RE = re.compile(r"\s+")
 
 TASK_TITLES = {title: key for title, key in ff.TASK_COLUMNS}
@@ -424,6 +425,10 @@ def _parse_return(inp: Input, *, secret: str, unit_names: list[str] | None = Non
     if ind_sheet and not ret.refused:
         rows, merged = sheets[ind_sheet]
         ret.indicators = _read_rows(ret, ind_sheet, rows, merged, INDICATOR_TITLES, ff.INPUT_INDICATOR_KEYS, "target")
+    total = sum(len(v) for rows in (ret.tasks, ret.indicators) for row in rows.values() for v in row.values.values())
+    if total > MAX_RETURN_TEXT:
+        ret.add("too_large", f"{inp.origin} 填写的文字共 {total:,} 字，超过每份反馈 {MAX_RETURN_TEXT:,} 字的上限，未采用；"
+                             "请单位精简后重新报送")
     if not ret.has_meta:
         _identify_without_meta(ret, names, sheets, unit_names or [])
     return ret

@@ -522,3 +522,16 @@ def test_export_csv_of_collected_tab_prefixed_formula(master, tmp_path):
     for row in rows.values():
         for v in row.values():
             assert not v.startswith(("=", "+", "@", "\t", "\r")) and not (v.startswith("-") and len(v) > 1 and not v[1:].replace(".", "").isdigit())
+
+
+def test_total_text_of_one_return_is_limited(master, tmp_path, monkeypatch):
+    import duban.returns
+
+    monkeypatch.setattr(duban.returns, "MAX_RETURN_TEXT", 50_000)  # the real limit is 10 million characters
+    before_values = first_round(master, tmp_path)
+    m = load(master)
+    write_return(tmp_path / "收件" / "区科技局.xlsx", m, "区科技局", tasks={1: "甲" * 20000, 2: "乙" * 20000, 5: "丙" * 20000},
+                 when=T0 + timedelta(days=1))
+    r = run("collect", master, tmp_path / "收件")
+    assert r.exit_code == 0 and "退回 1" in r.output and "超过每份反馈 50,000 字的上限" in r.output
+    assert values(master) == before_values
