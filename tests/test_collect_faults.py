@@ -535,3 +535,53 @@ def test_total_text_of_one_return_is_limited(master, tmp_path, monkeypatch):
     r = run("collect", master, tmp_path / "收件")
     assert r.exit_code == 0 and "退回 1" in r.output and "超过每份反馈 50,000 字的上限" in r.output
     assert values(master) == before_values
+
+
+def test_an_unexpected_error_in_one_file_refuses_that_file_only(master, tmp_path, monkeypatch):
+    """Fault injection: reading one file fails in a way nobody foresaw (here: out of memory)."""
+    import duban.returns
+
+    before_values = first_round(master, tmp_path)
+    m = load(master)
+    write_return(tmp_path / "收件" / "a区科技局.xlsx", m, "区科技局", version=2, when=T0 + timedelta(days=1))
+    write_return(tmp_path / "收件" / "b区教委.xlsx", m, "区教委")
+    real = duban.returns._read_rows
+    bad = (tmp_path / "收件" / "a区科技局.xlsx").read_bytes()
+
+    def read_rows(ret, *a):
+        if ret.input.data == bad:
+            raise MemoryError("out of memory")
+        return real(ret, *a)
+
+    monkeypatch.setattr(duban.returns, "_read_rows", read_rows)
+    r = run("collect", master, tmp_path / "收件")
+    assert r.exit_code == 0 and "读取时出错（MemoryError" in r.output and "采用 1" in r.output and "退回 1" in r.output
+    after = values(master)
+    assert after[1] == before_values[1] and after[5] == "区教委任务5第1版进展：已完成60%"
+
+
+def test_an_unexpected_error_while_merging_leaves_that_unit_as_it_was(master, tmp_path, monkeypatch):
+    import duban.collect
+
+    before_values = first_round(master, tmp_path)
+    m = load(master)
+    write_return(tmp_path / "收件" / "区科技局.xlsx", m, "区科技局", version=2, when=T0 + timedelta(days=1))
+    write_return(tmp_path / "收件" / "区教委.xlsx", m, "区教委")
+    real = duban.collect._apply_row
+    calls = []
+
+    def apply_row(item, row, role, leads, coops, unit, *a):
+        if unit == "区科技局":
+            calls.append(item.id)
+            if len(calls) == 2:  # after the first row was merged
+                raise KeyError("boom")
+        return real(item, row, role, leads, coops, unit, *a)
+
+    monkeypatch.setattr(duban.collect, "_apply_row", apply_row)
+    r = run("collect", master, tmp_path / "收件")
+    assert r.exit_code == 0 and "合并进主表时出错（KeyError）" in r.output, r.output
+    m = load(master)
+    assert {t.id: t.entry(PERIOD).progress for t in m.tasks}[1] == before_values[1]
+    assert m.task_by_id()[1].entry(PERIOD).source.count("区科技局.xlsx") == 1  # the first round only
+    assert m.task_by_id()[5].entry(PERIOD).progress == "区教委任务5第1版进展：已完成60%"
+    assert [r_.result for r_ in m.log][:1] == [ACCEPTED]  # the first round's row is still the adopted one
