@@ -84,7 +84,6 @@ PROBLEMS: dict[str, tuple[str, bool]] = {
     "read_error": ("读取出错", True),
     "unreadable": ("无法读取文件", True),
     "truncated_merge": ("合并后超长已截断", False),
-    "unsigned_pending": ("无签名，待确认", True),
 }
 
 

@@ -585,3 +585,13 @@ def test_an_unexpected_error_while_merging_leaves_that_unit_as_it_was(master, tm
     assert m.task_by_id()[1].entry(PERIOD).source.count("区科技局.xlsx") == 1  # the first round only
     assert m.task_by_id()[5].entry(PERIOD).progress == "区教委任务5第1版进展：已完成60%"
     assert [r_.result for r_ in m.log][:1] == [ACCEPTED]  # the first round's row is still the adopted one
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_a_pipe_or_device_given_as_input_is_refused_not_read_forever(master, tmp_path):
+    m = load(master)
+    good = write_return(tmp_path / "收件" / "区教委.xlsx", m, "区教委")
+    fifo = tmp_path / "管道.xlsx"
+    os.mkfifo(fifo)  # reading it would block for ever (and /dev/zero would fill the memory)
+    r = run("collect", master, fifo, "/dev/zero", good)
+    assert r.exit_code == 0 and "不是普通文件" in r.output and "采用 1" in r.output and "退回 2" in r.output
