@@ -853,6 +853,9 @@ def write_archive(base: Path, result: CollectResult) -> None:
 
     containers: dict[str, tuple[str, bytes]] = {}
     try:
+        folder = base / ARCHIVE_DIR / _safe_period(result.period)
+        for left in (list(folder.glob(".~*")) + list(folder.glob("*/.~*"))) if folder.is_dir() else []:
+            left.unlink(missing_ok=True)  # a copy a killed run left half-written (we hold the master's lock)
         for o in result.outcomes:
             if o.log is None:
                 continue

@@ -595,3 +595,14 @@ def test_a_pipe_or_device_given_as_input_is_refused_not_read_forever(master, tmp
     os.mkfifo(fifo)  # reading it would block for ever (and /dev/zero would fill the memory)
     r = run("collect", master, fifo, "/dev/zero", good)
     assert r.exit_code == 0 and "不是普通文件" in r.output and "采用 1" in r.output and "退回 2" in r.output
+
+
+def test_half_written_archive_copies_of_a_killed_run_are_removed(master, tmp_path):
+    left = tmp_path / "归档" / PERIOD / ".~区科技局_20220701-100000_abc.xlsx"
+    left.parent.mkdir(parents=True)
+    left.write_bytes(b"PK\x03\x04half")
+    m = load(master)
+    write_return(tmp_path / "收件" / "区科技局.xlsx", m, "区科技局")
+    r = run("collect", master, tmp_path / "收件")
+    assert r.exit_code == 0 and not left.exists()
+    assert [p.name for p in left.parent.iterdir() if p.name.startswith(".")] == []
