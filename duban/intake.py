@@ -181,6 +181,11 @@ def discover(paths: Iterable[Path], progress: Callable[[int, int], None] | None 
         out.extend(_discover_one(path))
         if progress:
             progress(n, len(files))
+    # A copy refused only for its depth is no loss when the same file came in shallower
+    # (a bundle inside a bundle, a mail forwarded again): the shallower copy is the return.
+    shallow = {inp.sha256 for inp in out if not any(p.code == "too_deep" for p in inp.problems)}
+    out = [inp for inp in out if not (inp.sha256 in shallow and inp.data
+                                      and any(p.code == "too_deep" for p in inp.problems))]
     for i, inp in enumerate(out):
         inp.order = i
     return out

@@ -520,6 +520,10 @@ CASES += [
          [(ACCEPTED, "采用任务 3 项")], SCIENCE_V2, 1, cli=True),
     Case("forwarded_six_times", f("转发.eml", lambda m: forwarded(v2(m, "区科技局"), "区科技局.xlsx", 6, when=T1)),
          [(ACCEPTED, "采用任务 3 项")], SCIENCE_V2, 1, cli=True),
+    Case("zip_with_a_deeper_copy_first", f("打包.zip", lambda m: plain_zip([
+        ("1/a.zip", plain_zip([("b.zip", plain_zip([("c.zip", plain_zip([("区科技局.xlsx", v2(m, "区科技局"))]))]))])),
+        ("2/区科技局.xlsx", v2(m, "区科技局"))])),
+         [(ACCEPTED, "采用任务 3 项")], SCIENCE_V2, 1, cli=True),
     Case("forwarded_with_a_deep_other_file", f("转发.eml", lambda m: eml(
         [("区科技局.xlsx", v2(m, "区科技局")), ("深.eml", nested_rfc822(v2(m, "区教委"), "区教委.xlsx", 4))], when=T1)),
          [(ACCEPTED, "采用任务 3 项"), (REFUSED, "嵌套超过 3 层")], SCIENCE_V2, 1, cli=True),
