@@ -102,7 +102,8 @@ def test_read_only_filesystem_is_a_chinese_error_and_the_master_is_untouched(tmp
 
 @needs_root
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # openpyxl's writer, left by ENOSPC
-def test_disk_full_during_archive_or_save_leaves_master_lock_and_temp_files_clean(tmp_path):
+@pytest.mark.parametrize("spare_kb,step", [(16, "保存主表"), (4, "复制到归档文件夹")])
+def test_disk_full_during_archive_or_save_leaves_master_lock_and_temp_files_clean(tmp_path, spare_kb, step):
     with tmpfs(tmp_path / "盘", size="8m") as disk:
         master = master_with_period(disk / "主表.xlsx")
         before_values = first_round(master, disk)
@@ -117,10 +118,11 @@ def test_disk_full_during_archive_or_save_leaves_master_lock_and_temp_files_clea
                     f.flush()
             except OSError:
                 pass
-        filler.write_bytes(filler.read_bytes()[:-16 * 1024])
+        filler.write_bytes(filler.read_bytes()[:-spare_kb * 1024])
         r = run("collect", master, tmp_path / "收件")
         assert r.exit_code == 1, r.output
         assert "磁盘空间不足" in r.output and "主表未被修改" in r.output and str(disk) in r.output
+        assert step in r.output, r.output
         assert master.read_bytes() == before and values(master) == before_values
         assert leftovers(disk) == [] and not lock_file(master).exists()
         # Completely full: even the lock cannot be written, and no empty lock is left behind.
