@@ -16,6 +16,10 @@ lead units gets one cell per field combining each lead's text, labelled 【单�
 the notice's order of leads; cooperating units go to the ``coop`` field, labelled;
 ``source`` records which file each unit's values came from. A file whose SHA256 is
 already in 报送记录 for the period is skipped, so running collect twice changes nothing.
+An unsigned return never replaces a unit's signed, adopted one: it is logged 待确认 until
+staff adopt it (``accept_unsigned``, or 确认采用 written in 报送记录). A combined cell is
+kept within Excel's limit by shortening every unit's part alike, visibly, never by
+dropping one. Whatever goes wrong with one file refuses that file only.
 """
 from __future__ import annotations
 

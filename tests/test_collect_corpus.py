@@ -3,7 +3,9 @@
 A baseline master has every unit's first return consolidated. Each case copies it,
 collects the case's inputs and checks (1) the result and message of every file,
 (2) that no consolidated value changed except those the case is meant to change,
-(3) that the master holds no formula.
+(3) that the master holds no formula. Cases marked ``cli`` (the hostile-input findings
+of issue 13) run through `duban collect` itself: exit code 0, no traceback, every
+reason printed in the summary and written to 报送记录.
 """
 from __future__ import annotations
 
