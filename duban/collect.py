@@ -207,34 +207,33 @@ def render_labelled(pre: str, segs: dict[str, str], order: list[str], single: st
 
 
 TRUNCATED_MARK = "（…已截断，全文见归档）"
+KEEP_WHOLE = 200  # a unit's part this short (UTF-16 units) is never shortened
 
 
 def fit_labelled(pre: str, segs: dict[str, str], order: list[str], single: str | None = None,
                  limit: int = EXCEL_CELL_LIMIT) -> tuple[str, list[str]]:
     """:func:`render_labelled`, kept within Excel's cell limit (UTF-16 units) without losing a unit.
 
-    When the combined cell would be too long, every unit's part is shortened by the same
-    proportion and ends with :data:`TRUNCATED_MARK`; returns (cell, units shortened).
+    When the combined cell would be too long, every unit's part (but the short ones,
+    kept whole) is shortened by the same proportion and ends with :data:`TRUNCATED_MARK`;
+    returns (cell, units shortened).
     """
     text = render_labelled(pre, segs, order, single)
     if utf16_len(text) <= limit:
         return text, []
     bodies = {u: t for u, t in segs.items() if t}
-    total = sum(utf16_len(t) for t in bodies.values())
-    overhead = utf16_len(text) - total + utf16_len(TRUNCATED_MARK) * len(bodies)
-    if overhead >= limit and utf16_len(pre) > limit // 4:  # text outside any label is itself too long
+    size = {u: utf16_len(t) for u, t in bodies.items()}
+    frame = utf16_len(text) - sum(size.values())  # labels, line breaks, text outside any label
+    if frame >= limit // 2 and utf16_len(pre) > limit // 4:  # text outside any label is itself too long
         return fit_labelled(clip_utf16(pre, limit // 4) + TRUNCATED_MARK, segs, order, single, limit)
-    budget = max(limit - overhead, 0)
-    ratio = budget / total if total else 0
-    cut: list[str] = []
+    large = [u for u in bodies if size[u] > KEEP_WHOLE] or list(bodies)
+    whole = sum(size[u] for u in bodies if u not in large)
+    budget = max(limit - frame - whole - utf16_len(TRUNCATED_MARK) * len(large), 0)
+    ratio = budget / sum(size[u] for u in large)
     short = dict(segs)
-    for u, t in bodies.items():
-        keep = int(utf16_len(t) * ratio)
-        if keep < utf16_len(t):
-            short[u] = clip_utf16(t, keep) + TRUNCATED_MARK
-            cut.append(u)
-    text = render_labelled(pre, short, order, single)
-    return clip_utf16(text, limit), cut
+    for u in large:
+        short[u] = clip_utf16(bodies[u], int(size[u] * ratio)) + TRUNCATED_MARK
+    return clip_utf16(render_labelled(pre, short, order, single), limit), large
 
 
 # ---------------------------------------------------------------------------
