@@ -394,7 +394,8 @@ def consolidate(master: Master, returns: Iterable[Return], period: str | None = 
                     out = outcome_of[id(ret)]
                     out.result = PENDING
                     out.reason = (f"没有签名，而“{unit}”本期已有签名的报送被采用：为防冒名顶替，本文件未采用，待工作人员确认；"
-                                  f"核实确为该单位所报后，运行 duban collect 主表 --accept-unsigned {out.file}，"
+                                  f"核实确为该单位所报后，运行 duban collect 主表 --accept-unsigned "
+                                  f"\"{ret.input.origin.partition(' › ')[0]}\"，"
                                   f"或在“报送记录”中把本行的“{PENDING}”改为“{CONFIRMED}”后再次汇总")
                 else:
                     keep.append(item)
