@@ -701,12 +701,19 @@ _ACTIVITY_RE = re.compile(r"已|正在|在建|完成|开展|实施|推进|建成
 def assess_process(t: TargetSpec, prog: Progress, expected: float | None, R: Rules, single: bool) -> Assessment:
     a = Assessment(t, "unknown", expected=expected)
     key = t.object or t.text
+    overlap = {}
+
+    def near(c) -> float:  # overlap with the clause's sentence, computed once per sentence
+        if c.sent_start not in overlap:
+            overlap[c.sent_start] = subject_overlap(key, c.sentence)
+        return overlap[c.sent_start]
+
     clauses = [c for c in prog.clauses if _ACTIVITY_RE.search(c.text)]
     if not single:
-        clauses = [c for c in clauses if subject_overlap(key, c.sentence) >= 0.3] or [
-            c for c in prog.clauses if subject_overlap(key, c.text) >= 0.5]
-    best = _best_stage([m for m in prog.stages if single or subject_overlap(key, m.clause.sentence) >= 0.3])
-    ns = [(w, c) for w, c in prog.not_started if single or subject_overlap(key, c.sentence) >= 0.3]
+        clauses = [c for c in clauses if near(c) >= 0.3] or [
+            c for c in prog.clauses if near(c) >= 0.3 and subject_overlap(key, c.text) >= 0.5]
+    best = _best_stage([m for m in prog.stages if single or near(m.clause) >= 0.3])
+    ns = [(w, c) for w, c in prog.not_started if single or near(c) >= 0.3]
     if ns and (best is None or best.stage == "前期") and expected is not None and rshare(expected) >= R.prep_ok_share:
         w, c = ns[0]
         a.state = "not_started"

@@ -163,14 +163,21 @@ def split_clauses(text: str) -> list[Clause]:
 
 
 def _clause_of(clauses: list[Clause], pos: int) -> Clause | None:
-    for c in clauses:
+    lo, hi = 0, len(clauses)
+    while lo < hi:  # clauses are in text order: bisect on their starts
+        mid = (lo + hi) // 2
+        if clauses[mid].start <= pos:
+            lo = mid + 1
+        else:
+            hi = mid
+    for c in clauses[max(0, lo - 2):lo + 1]:
         if c.start <= pos < c.end + 1:
             return c
     return None
 
 
-def _prev_clause(clauses: list[Clause], c: Clause) -> Clause | None:
-    i = clauses.index(c)
+def _prev_clause(clauses: list[Clause], c: Clause, index: dict[int, int] | None = None) -> Clause | None:
+    i = index[c.start] if index is not None else clauses.index(c)
     if i > 0 and clauses[i - 1].sent_start == c.sent_start:
         return clauses[i - 1]
     return None
@@ -308,11 +315,12 @@ def read_progress(text: str, R: Rules, year: int | None = None, period_end: date
     prog = Progress(text=text, core=core_text(text))
     prog.clauses = split_clauses(text)
     prog.units = [u for u, _, _ in _segments(text) if u]
+    index = {c.start: i for i, c in enumerate(prog.clauses)}
     for q in parse_progress(text):
         c = _clause_of(prog.clauses, q.span[0])
         if c is None:
             continue
-        modality, remainder = _modality(q, c, _prev_clause(prog.clauses, c), R, year, late_period)
+        modality, remainder = _modality(q, c, _prev_clause(prog.clauses, c, index), R, year, late_period)
         if modality in ("done", "neutral") and c.text.lstrip().startswith("其中") and prog.readings:
             last = prog.readings[-1]
             if last.clause.sent_start == c.sent_start and last.modality in ("stock", "scope", "prep", "underway") \

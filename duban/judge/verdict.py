@@ -56,11 +56,11 @@ def _no_information(task: str, prog: Progress, R: Rules) -> str | None:
         return f"进展内容过短（“{stripped or p}”），无法判断"
     nums_core = set(_NUM_RE.findall(core))
     nums_task = set(_NUM_RE.findall(task))
-    if _similar(core, task) >= R.echo_similarity and len(core) <= len(task) * 1.4 + 6 and nums_core <= nums_task:
+    if len(core) <= len(task) * 1.4 + 6 and nums_core <= nums_task and _similar(core, task) >= R.echo_similarity:
         return f"进展照抄任务原文（“{strip_marker(core)}”），未说明实际完成情况和推进环节，无法判断"
     has_number = any(r.modality not in ("echo",) for r in prog.readings) or bool(nums_core - nums_task)
     has_stage = bool(prog.stages or prog.not_started or prog.delays or R.underway_re.search(core))
-    if not has_number and not has_stage and _similar(core, task) >= 0.45:
+    if not has_number and not has_stage and len(core) <= len(task) * 3 + 20 and _similar(core, task) >= 0.45:
         return f"进展只复述任务或表态（“{strip_marker(core)}”），没有实际工作和数据，无法判断"
     deeds = [m for m in _CONCRETE_RE.finditer(core) if not re.search(r"(?:确保|力争|争取|将|要|努力)[^，,；;。]{0,6}$", core[:m.start()])]
     if not has_number and not has_stage and not deeds:
