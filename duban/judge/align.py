@@ -126,6 +126,9 @@ def _quote(r: Reading | StageMark | None) -> str | None:
 # ---------------------------------------------------------------------------
 # count / amount
 # ---------------------------------------------------------------------------
+_PENDING_RE = re.compile(r"(?:评估|评审|验收|审定|公示|考核|认定|命名)[^，,；;。]{0,8}(?:结果)?[^，,；;。]{0,4}(?:尚未公布|待公布|尚未出|待审定|待认定|尚未下达|待下达)|"
+                         r"等待[^，,；;。]{0,14}(?:结果|审定|认定|命名|验收|评审|评估)|待[^，,；;。]{0,8}(?:组织)?(?:验收|评审|评估|认定)")
+_THIS_YEAR_RE = re.compile(r"本年|今年|年内|当年|本年度")
 _FLOW_VERBS = re.compile(r"新建|新增|新改建|引进|引育|培育|孵化|招引|新开|开通|发放|培训|举办|拆除|改造|整治|治理|加装|"
                          r"完成|建成|实施|签约|开行|化解|打造|创建|提供|接入|吸纳|新签")
 
@@ -171,6 +174,16 @@ def _ratio_reading(t: TargetSpec, prog: Progress, R: Rules, n_count_targets: int
     return best
 
 
+def _own_words(r: Reading, t: TargetSpec, R: Rules) -> bool:
+    """A 'preparatory' or 'scope' reading whose only such words belong to the target's own name
+    ("盘活闲置低效工业用地81.3公顷" for 闲置低效工业用地盘活: 用地 is the object, not a step)."""
+    if r.modality not in ("prep", "scope") or not t.object:
+        return False
+    before = r.clause.text[:max(0, r.q.span[0] - r.clause.start)]
+    words = [m.group(0) for m in R.stage_prep_re.finditer(before)] + [m.group(0) for m in R.scope_re.finditer(before)]
+    return bool(words) and all(w in t.object for w in words)
+
+
 def _prep_after(r: Reading, t: TargetSpec, R: Rules) -> bool:
     """"已完成全区110所中小学校园安全隐患排查" for 排查整治: the clause names a preparatory
     or partial step after the number, not the target's own completion."""
@@ -183,12 +196,12 @@ def _prep_after(r: Reading, t: TargetSpec, R: Rules) -> bool:
 
 
 def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules, n_count_targets: int,
-                 year_end: bool) -> Assessment:
+                 year_end: bool, limit=None) -> Assessment:
     a = Assessment(t, "unknown", expected=expected)
     cands = _count_candidates(t, prog, R, n_count_targets)
     flow = bool(_FLOW_VERBS.search(t.verb or "")) or not t.verb
-    done = [(ov, r, f) for ov, r, f in cands if r.modality in ("done", "neutral") and not r.remainder
-            and not _prep_after(r, t, R)]
+    done = [(ov, r, f) for ov, r, f in cands if (r.modality in ("done", "neutral") or _own_words(r, t, R))
+            and not r.remainder and not _prep_after(r, t, R)]
     if not flow:  # a level of stock (高新技术企业达到350家): the stock is the measure
         done += [(ov, r, f) for ov, r, f in cands if r.modality == "stock"]
     # "全区累计完成国土绿化216公顷": this year's total unless far beyond the annual goal
@@ -205,9 +218,22 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
             ov, r, f = x
             before = r.clause.text[:max(0, r.q.span[0] - r.clause.start)]
             verb_match = bool(tv and (tv in (r.q.verb or "") or tv in before))
-            return (round(ov, 1), verb_match, r.modality == "done", r.q.value * f)
+            this_year = bool(_THIS_YEAR_RE.search(before))
+            multi = "累计" in before and bool(R.multi_year_re.search(r.clause.sentence) or "占总投资" in r.clause.sentence)
+            return (this_year, not multi, round(ov, 1), verb_match, r.modality == "done", r.q.value * f)
 
         best = max(done, key=rank)
+    if best is not None:
+        ov, r, f = best
+        value = r.q.value * f
+        parts = [(o, x, g) for o, x, g in done if x.clause is r.clause and x.q.unit == r.q.unit and o > 0]
+        if len(parts) >= 2 and "、" in r.clause.text and not re.search(r"其中|合计|共计|累计|总计|共", r.clause.text) \
+                and max(o for o, _, _ in parts) >= R.min_subject_overlap:
+            value = sum(x.q.value * g for _, x, g in parts)
+            a.actual_text = "、".join(x.phrase for _, x, _ in parts) + f"，合计{_fmt(round(value, 4))}{t.measure or r.q.unit or ''}"
+            a.actual, a.quote, a.unit = value, _quote(r), r.clause.unit
+            a.share = value / goal if goal else None
+            best = None
     if best is not None:
         ov, r, f = best
         value = r.q.value * f
@@ -327,8 +353,10 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
     behind_line = got + f"，低于序时进度{sp}约{points(gap)}个百分点"
     if under_value or remainder_under:
         behind_line += "；" + ("其余正在实施" if remainder_under else f"另有在建{_fmt(round(under_value, 2))}{t.measure or ''}")
+    dated = any(d is not None and limit is not None and d <= limit and action in ("投用", "投入使用", "完工", "竣工", "建成", "完成", "交付")
+                for d, action, _, _ in prog.plans)
     if potential >= expected - 1e-9:
-        if gap > R.red_points and expected > R.prep_ok_share:
+        if gap > R.red_points and expected > R.prep_ok_share and not dated:
             a.state = "manual"
             a.line = behind_line + "，在建量按期完成方可追上序时"
             a.question = f"“{label}”落后序时{points(gap)}个百分点，要靠在建量追上，能否按期完成？"
@@ -618,13 +646,25 @@ def assess_deliverable(t: TargetSpec, prog: Progress, expected: float | None, R:
         if doc_like and stage == "前期":
             stage = "施工"
         q = _quote(best) if best else None
-        if stage in ("完工", "投用"):
+        pending = next((c for c in prog.clauses if _PENDING_RE.search(c.text)
+                        and (len(subs) == 1 or item[:4] in c.sentence)), None)
+        later = next((text for d, action, text, c in prog.plans
+                      if action in ("完工", "竣工", "建成", "投用", "投入使用", "交付") and (len(subs) == 1 or item[:4] in c.sentence)), None)
+        if stage in ("完工", "投用") and later:
+            st = "manual"
+            q = f"{q}，但又称“{later}”"
+        elif pending is not None and stage not in ("完工", "投用"):
+            st = "manual"
+            q = strip_marker(pending.text)
+        elif stage in ("完工", "投用"):
             st = "met"
         elif late_plan:
             st = "behind"
             q = late_plan
         elif year_end:
-            st = "behind" if (stage or ns) else "unknown"
+            open_work = any((len(subs) == 1 or item[:4] in c.sentence) and re.search(r"尚未完成|未完成|正在|仍在|推进中", c.text)
+                            for c in prog.clauses)
+            st = "behind" if (stage or ns or open_work) else "unknown"
         elif ns and stage in (None, "前期"):
             st = "not_started" if (expected is not None and rshare(expected) >= R.prep_ok_share) else "on_track"
             q = q or strip_marker(ns[0][1].text)
@@ -670,9 +710,17 @@ def assess_deliverable(t: TargetSpec, prog: Progress, expected: float | None, R:
             lines.append(f"{name}：{q}，序时进度已达{share_pct(expected)}，仍未开工")
         elif st == "on_track":
             lines.append(f"{name}：{q}" + (f"（{stage_word}）" if stage_word and stage_word not in (q or "") else ""))
+        elif st == "manual":
+            lines.append(f"{name}：{q}")
         else:
             lines.append(f"{name}：进展未说明所处阶段")
     a = Assessment(t, "unknown", expected=expected, stage=stage_min, quote="；".join(quotes) or None)
+    if any(s == "manual" for s in states):
+        a.state = "manual"
+        a.line = "；".join(lines)
+        a.question = "；".join(f"“{ln}”，以哪个为准？" if "但又称" in ln else f"{ln}：结果取决于外部评审，请核实" for ln in lines
+                               if "但又称" in ln or _PENDING_RE.search(ln)) or f"“{t.text}”需人工核实"
+        return a
     if all(s == "met" for s in states):
         a.state = "met"
     elif any(s in ("behind", "not_started") for s in states):

@@ -35,6 +35,7 @@ _RANK_BEFORE_RE = re.compile(r"第\s*$|前\s*$")
 _MONTH_ONLY_RE = re.compile(r"(?:其中|当月|仅)?\s*(?<![-—－~～至到\d])(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月(?:份)?[^，,；;。]{0,8}$|"
                             r"(?:其中|当)?\s*(?<![前])[二三四]季度[^，,；;。]{0,6}$|当月|本月|当季")
 _THIS_QUARTER_RE = re.compile(r"本季度|本季")
+_TARGET_LINE_RE = re.compile(r"^\s*(?:[①②③④⑤⑥⑦⑧⑨⑩]\s*)?(?:年度|全年)?(?:目标任务|任务目标|目标|任务)\s*[：:]")
 _ENDS_WITH_HEADING = re.compile(r"[：:]\s*$")
 _PLAN_DATE_RE = re.compile(
     r"(计划|预计|力争|争取|拟|将于|将在|确保|顺延至|调整至|推迟至|延期至|延至|待)[^，,；;。]{0,14}?"
@@ -184,14 +185,16 @@ def _prev_clause(clauses: list[Clause], c: Clause, index: dict[int, int] | None 
 
 
 def _modality(q: Quantity, c: Clause, prev: Clause | None, R: Rules, year: int | None,
-              late_period: bool = True) -> tuple[str, bool]:
+              late_period: bool = True, late_year: bool = True) -> tuple[str, bool]:
     a = q.span[0] - c.start
     b = q.span[1] - c.start
     before = c.text[:max(0, a)]
     after = c.text[b:]
     remainder = bool(R.remainder_re.search(before))
-    if c.heading:
-        return "echo", remainder
+    if c.heading or _TARGET_LINE_RE.match(c.sentence):
+        return "echo", remainder  # a heading, or a line restating the target ("目标：新建…5个")
+    if not late_year and q.kind in ("count", "amount") and re.search(r"全年(?!目标|任务|计划)", before):
+        return "planned", remainder  # "全年完成…800套" in a mid-year report is the plan
     if re.match(r"^[^，,；;。]{0,14}(?:项目)?中$", after):
         return "scope", remainder  # "两所小学改扩建项目中，…": the number names the group
     if before.endswith("每") or re.search(r"每\S{0,3}$", before) and "每" in before[-4:]:
@@ -247,8 +250,14 @@ def _modality(q: Quantity, c: Clause, prev: Clause | None, R: Rules, year: int |
     return "neutral", remainder
 
 
+_PASSED_CHECK_RE = re.compile(r"通过[\u4e00-\u9fff]{0,6}验收|验收合格(?!线|标准|分)|验收通过")
+
+
 def _stage_marks(c: Clause, R: Rules) -> list[StageMark]:
     marks = []
+    for m in _PASSED_CHECK_RE.finditer(c.text):  # "通过环保验收": a check passed, the thing is in use
+        if not _PLAN_ANYWHERE_RE.search(c.text[:m.start()]) and not re.search(r"[未待]\s*$", c.text[:m.start()]):
+            marks.append(StageMark("投用", m.group(0), c))
     for stage, rx in (("投用", R.stage_inuse_re), ("完工", R.stage_done_re), ("施工", R.stage_build_re),
                       ("前期", R.stage_prep_re)):
         for m in rx.finditer(c.text):
@@ -312,6 +321,7 @@ def read_progress(text: str, R: Rules, year: int | None = None, period_end: date
 
     ``period_end`` tells whether "本季度" is the whole period (a first-quarter report) or a part."""
     late_period = period_end is None or period_end.month > 3
+    late_year = period_end is None or period_end.month == 12 or (year is not None and period_end.year > year)
     prog = Progress(text=text, core=core_text(text))
     prog.clauses = split_clauses(text)
     prog.units = [u for u, _, _ in _segments(text) if u]
@@ -320,10 +330,10 @@ def read_progress(text: str, R: Rules, year: int | None = None, period_end: date
         c = _clause_of(prog.clauses, q.span[0])
         if c is None:
             continue
-        modality, remainder = _modality(q, c, _prev_clause(prog.clauses, c, index), R, year, late_period)
+        modality, remainder = _modality(q, c, _prev_clause(prog.clauses, c, index), R, year, late_period, late_year)
         if modality in ("done", "neutral") and c.text.lstrip().startswith("其中") and prog.readings:
             last = prog.readings[-1]
-            if last.clause.sent_start == c.sent_start and last.modality in ("stock", "scope", "prep", "underway") \
+            if last.clause.sent_start == c.sent_start and last.modality in ("stock", "cumulative", "scope", "prep", "underway") \
                     and not re.search(r"新建|新增|今年|本年|已完成|完成|建成|完工|投用|%d年" % (year or 0), c.text):
                 modality = last.modality  # "累计建成4630个，其中公共充电桩2860个": a part of the same stock
         if remainder and modality in ("done", "neutral") and R.underway_re.search(c.sentence) \

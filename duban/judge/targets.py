@@ -22,7 +22,9 @@ from ..quantities import Target, parse_targets
 from .rules import Rules
 
 _PART_SPLIT_RE = re.compile(r"[，,；;。]")
-_LEAD_ADVERBS_RE = re.compile(r"^(?:确保|力争|努力|全年|年内|今年|全面|争取|基本|实现了?|要|并|同时|着力|加快推动)+")
+_LEAD_ADVERBS_RE = re.compile(
+    r"^(?:确保|力争|努力|全年|年内|今年|全面|争取|基本|实现了?|要|并|同时|着力|加快推动|成功|顺利|如期|按期|"
+    r"(?:\d{1,2}|[一二三四五六七八九十]{1,2})月(?:底|末|\d{1,2}日)?(?:前|之前|以前)|[一二三四]季度(?:末|底)?前|年底前|上半年|下半年)+")
 _ITEM_SPLIT_RE = re.compile(r"[、和及与]")
 _COVERAGE_RE = re.compile(r"全覆盖|覆盖率(?:达到?)?100\s*[%％]")
 _GENERIC_BUILD = frozenset(["建设", "建", "推进", "推动", ""])

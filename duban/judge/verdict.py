@@ -152,7 +152,7 @@ def judge_task(
     assessments: list[Assessment] = []
     for t in targets:
         if t.kind == "count":
-            a = assess_count(t, prog, expected, R, n_count, year_end)
+            a = assess_count(t, prog, expected, R, n_count, year_end, limit)
         elif t.kind == "growth":
             a = assess_growth(t, prog, expected, R, n_growth, year_end)
         elif t.kind == "level":
@@ -236,7 +236,7 @@ def judge_task(
         return verdict(NORMAL, lines)
     # nothing could be tied to a principal target
     early = expected is not None and expected <= R.early_share
-    stock_clauses = {r.clause for r in prog.readings if r.modality in ("stock", "other_year")}
+    stock_clauses = {r.clause for r in prog.readings if r.modality in ("stock", "cumulative", "other_year")}
     activity = any(m.clause not in stock_clauses for m in prog.stages) or any(
         r.modality in ("scope", "prep", "planned", "underway") for r in prog.readings)
     if early and activity and not year_end and all(a.target.kind in ("count", "deliverable", "process") for a in unknown):
