@@ -85,6 +85,16 @@ def current_period(store, *, required: bool = True) -> str | None:
     if not label and (required or not master.periods):
         raise ActionError("“设置”表中的“当前期次”为空：请先在“设置”表填写当前期次（如 1-6月），"
                           "点击“生成反馈表”建立该期次，再点击其他按钮。")
+    if label:  # staff may type any accepted spelling (1—6月, 上半年); typos are refused here
+        from .errors import PeriodError
+        from .periods import PeriodFormatError, normalize_period
+
+        try:
+            label = master.period(label).label
+        except PeriodFormatError:
+            raise
+        except PeriodError:
+            label = normalize_period(label)
     return label or None  # None: the last period of the period table
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -90,8 +91,10 @@ def export(master, as_json, csv_dir):
       duban export 主表.xlsx --csv 导出
     """
     from .master import load_master
+    from .outputs import check_outputs
     from .store import open_store
 
+    check_outputs({"导出目录": csv_dir}, {"主表": master})
     with open_store(master, write=False) as store:
         model = load_master(store)
     if model.periods and not csv_dir:
@@ -152,8 +155,10 @@ def _mail_command(kind: str, master: Path, period, outbox, send, sheets_dir, wit
     """Shared body of `duban mail` and `duban remind` (the log file sits beside the master)."""
     from .mail import run_mail, send_log_path
     from .master import load_master
+    from .outputs import check_outputs
     from .store import open_store
 
+    check_outputs({"邮件输出目录": outbox}, {"主表": master, "反馈表目录": sheets_dir, "邮件模板": template})
     with open_store(master, write=False) as store:
         model = load_master(store)
     if outbox is None:  # remind: beside the master, one folder per period and day
@@ -241,9 +246,11 @@ def sheets(master, period, out, with_coop):
       duban sheets 主表.xlsx --period 1-9月 -o 反馈表 --with-coop
     文件名为“2022年1-6月_单位_进展反馈表.xlsx”；群体名称（如“各镇街”）按“单位”表的成员单位展开。
     """
+    from .outputs import check_outputs
     from .sheets import run_sheets
     from .store import open_store
 
+    check_outputs({"反馈表输出目录": out}, {"主表": master})
     with open_store(master) as store:
         result = run_sheets(store, period, out, with_coop=with_coop, progress=counter("生成反馈表"))
     for line in result.summary_lines():
@@ -276,9 +283,15 @@ def collect(master, paths, period, accept):
       duban collect 主表.xlsx --accept-unsigned 收件箱/区科技局.xlsx
     """
     from .collect import collect as run_collect
+    from .outputs import OutputError, check_inputs_exist
 
     if not paths and not accept:
         raise click.UsageError("请给出要汇总的文件或文件夹（PATHS），或用 --accept-unsigned 指定文件")
+    # every path checked before the master is opened: a typo must not log a row or list
+    # every unit as not reported
+    check_inputs_exist([*paths, *accept], "要汇总的文件或文件夹")
+    if any(os.path.exists(master) and os.path.samefile(p, master) for p in [*paths, *accept]):
+        raise OutputError(f"要汇总的文件中有主表本身（{master}）：请给出各单位报回的反馈表或收件文件夹。主表未修改。")
     result = run_collect(master, paths, period, progress=counter("读取反馈表"), accept_unsigned=accept)
     for line in result.summary_lines():
         click.echo(line)

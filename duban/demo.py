@@ -6,10 +6,14 @@ what the demo produced, for the final listing.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
+
+from .errors import DubanError
 
 DEMO_PERIOD = "1-6月"
 
@@ -23,8 +27,6 @@ def step_init(ctx: dict, echo) -> None:
     from .importer import init_master
 
     master = ctx["out"] / "2022年督办主表.xlsx"
-    if master.exists():
-        master.unlink()
     echo("① 导入通知 → 主表")
     result = init_master(sample_notice(), master)
     for line in result.summary_lines()[:5]:
@@ -185,13 +187,76 @@ def settle_open_items(master, period: str) -> list[str]:
 STEPS = [step_init, step_sheets, step_mail, step_collect, step_remind, step_status, step_report]
 
 
+MARKER = ".duban演示"  # in a demo folder: what the last demo run wrote there (relative path → SHA-256)
+
+
+class DemoFolderError(DubanError):
+    "The demo's output folder holds files the demo did not make (nothing was changed)"
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MARKER)
+
+
+def prepare_folder(out: Path) -> None:
+    """Make ``out`` ready for a demo run without losing anything that is not the demo's.
+
+    A new or empty folder is used as is. A folder an earlier demo made (it holds
+    :data:`MARKER`) has that run's files removed — only those, and only when unchanged
+    since; anything else (a real master, returns, a changed demo file) stops the demo
+    before a file is touched.
+    """
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise DemoFolderError(f"演示输出位置“{out}”是一个文件，不是文件夹。请换一个目录。")
+    files = _files(out)
+    marker = out / MARKER
+    if not files and not marker.exists():
+        return
+    made: dict[str, str] = {}
+    if marker.exists():
+        try:
+            made = json.loads(marker.read_text(encoding="utf-8")).get("files", {})
+        except (OSError, ValueError, AttributeError):
+            made = {}
+    foreign = [p for p in files if made.get(p.relative_to(out).as_posix()) != _sha(p)]
+    if foreign:
+        shown = "、".join(p.relative_to(out).as_posix() for p in foreign[:5])
+        more = f"等 {len(foreign)} 个文件" if len(foreign) > 5 else ""
+        why = ("不是 duban 演示建立的文件夹" if not marker.exists()
+               else "里有不是上次演示生成的文件，或演示生成后被修改过的文件")
+        raise DemoFolderError(
+            f"演示输出目录“{out}”{why}（{shown}{more}）。为免覆盖或删除工作文件，演示没有运行，"
+            "什么都没有改动。请用 duban demo -o 新的空目录，或不加 -o（自动新建目录）。")
+    for p in files:  # every one is the last demo's own, unchanged
+        p.unlink()
+    for d in sorted((d for d in out.rglob("*") if d.is_dir()), key=lambda d: len(d.parts), reverse=True):
+        if not any(d.iterdir()):
+            d.rmdir()
+
+
+def write_marker(out: Path) -> None:
+    """Record every file now in ``out`` as made by this demo run."""
+    files = {p.relative_to(out).as_posix(): _sha(p) for p in _files(out)}
+    (out / MARKER).write_text(json.dumps({"files": files}, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
 def run_demo(out: Path | None = None, echo=print) -> dict:
     out = Path(out or f"duban-demo-{time.strftime('%Y%m%d-%H%M%S')}")
+    prepare_folder(out)
     out.mkdir(parents=True, exist_ok=True)
     ctx: dict = {"out": out, "period": DEMO_PERIOD, "made": []}
-    for step in STEPS:
-        step(ctx, echo)
-        echo("")
+    try:
+        for step in STEPS:
+            step(ctx, echo)
+            echo("")
+    finally:
+        write_marker(out)  # the folder was empty (or emptied of the demo's own files): all is ours
     echo(f"演示完成，输出目录：{out.resolve()}")
     for what, path in ctx["made"]:
         echo(f"  {what}：{path}")

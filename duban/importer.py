@@ -58,6 +58,9 @@ def init_master(notice_path: Path, out: Path, *, force: bool = False) -> InitRes
     out = Path(out)
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
         raise MasterError(f"主表文件名应以 .xlsx 或 .xlsm 结尾：{out.name}")
+    from .outputs import check_outputs
+
+    check_outputs({"主表": out}, {"通知": Path(notice_path)})
     if out.exists():
         with open_store(out) as store:
             master = load_master(store)

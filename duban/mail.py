@@ -484,9 +484,12 @@ def run_mail(master: Master, label: str | None, outbox: Path, *, kind: str = FIR
              progress: Progress | None = None) -> MailResult:
     """Write (and with ``send`` send) the period's mails: ``kind`` FIRST or REMIND."""
     from .errors import PeriodError
+    from .periods import PeriodFormatError
 
     try:
         period = master.period(label)
+    except PeriodFormatError:
+        raise
     except PeriodError as exc:
         raise MailError(f"{exc}。请先运行 duban sheets 主表 --period {label} -o 反馈表 建立期次。") from None
     today = today or date.today()

@@ -5,7 +5,6 @@ are laid out in a workbook is the business of :mod:`duban.master`.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -128,32 +127,15 @@ class Period:
     deadline: date | None = None  # return deadline for the units
 
 
-PERIOD_RE = re.compile(r"^(?:(\d{1,2})-(\d{1,2})月|(\d{1,2})月|全年|第?([一二三四1-4])季度|上半年)$")
-
-
 def default_period_end(label: str, year: int) -> date | None:
-    """The natural end date of a period label such as '1-6月', '3月', '全年'."""
-    label = label.strip()
-    import calendar
+    """The natural end date of a period label such as '1-6月', '上半年', '全年' (None: not a period)."""
+    from .errors import PeriodError
+    from .periods import period_end
 
-    def month_end(m: int) -> date:
-        return date(year, m, calendar.monthrange(year, m)[1])
-
-    m = re.fullmatch(r"(\d{1,2})-(\d{1,2})月", label)
-    if m and 1 <= int(m.group(2)) <= 12:
-        return month_end(int(m.group(2)))
-    m = re.fullmatch(r"(\d{1,2})月", label)
-    if m and 1 <= int(m.group(1)) <= 12:
-        return month_end(int(m.group(1)))
-    if label in ("全年", "1-12月"):
-        return date(year, 12, 31)
-    if label == "上半年":
-        return date(year, 6, 30)
-    q = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
-    m = re.fullmatch(r"第?([一二三四1-4])季度", label)
-    if m:
-        return month_end(q[m.group(1)] * 3)
-    return None
+    try:
+        return period_end(label, year)
+    except PeriodError:
+        return None
 
 
 @dataclass
@@ -183,10 +165,17 @@ class Master:
 
     # -- periods -------------------------------------------------------
     def period(self, label: str | None) -> Period:
-        """The period named ``label`` or the current one; raises PeriodError."""
-        from .errors import PeriodError
+        """The period named ``label`` or the current one; raises PeriodError.
 
-        label = (label or self.settings.get("current_period") or "").strip()
+        ``label`` may be any accepted spelling (1—6月, 上半年 …): it matches the period
+        whose label normalises the same way. A label that is no period at all is refused
+        with the valid forms (:class:`~duban.periods.PeriodFormatError`).
+        """
+        from .errors import PeriodError
+        from .periods import normalize_period, same_period
+
+        given = (label or "").strip()
+        label = (given or self.settings.get("current_period") or "").strip()
         if not label:
             if self.periods:
                 return self.periods[-1]
@@ -194,23 +183,36 @@ class Master:
         for p in self.periods:
             if p.label == label:
                 return p
+        for p in self.periods:
+            if same_period(p.label, label):
+                return p
         known = "、".join(p.label for p in self.periods) or "（无）"
+        if given:
+            normalize_period(label)  # a typo is named as such, with the valid forms
         raise PeriodError(f"主表中没有期次“{label}”，已有期次：{known}")
 
     def add_period(self, label: str, end: date | None = None) -> Period:
+        """The period ``label`` (any accepted spelling), created when the master has none such.
+
+        A new period whose end date is that of an existing period (1-12月 beside 全年) is
+        refused: it would be a second, empty copy of that period.
+        """
         from .errors import PeriodError
+        from .periods import normalize_period, period_end, same_period
 
         label = label.strip()
         for p in self.periods:
-            if p.label == label:
+            if p.label == label or same_period(p.label, label):
                 if end and not p.end:
                     p.end = end
                 return p
-        end = end or default_period_end(label, self.year)
-        if end is None:
-            raise PeriodError(
-                f"无法识别期次“{label}”的截止日期：请写成“1-6月”“3月”“全年”这样的形式，或用 --end 指定日期"
-            )
+        label = normalize_period(label)
+        end = end or period_end(label, self.year)
+        for p in self.periods:
+            if p.end == end:
+                raise PeriodError(
+                    f"主表已有期次“{p.label}”，截止日期同为{end.isoformat()}，不能再建期次“{label}”。"
+                    f"请用 --period {p.label}")
         p = Period(label, end)
         self.periods.append(p)
         return p

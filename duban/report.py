@@ -750,8 +750,12 @@ def run_report(master_path: Path, out: Path, period: str | None = None, *, xlsx:
     from .dashboard import refresh_dashboard
     from .errors import MasterLocked
     from .master import load_master
+    from .outputs import check_outputs
     from .store import open_store
 
+    check_outputs({"报告文件": Path(out), "附件表格": xlsx,
+                   "PDF 文件": Path(out).with_suffix(".pdf") if pdf else None},
+                  {"主表": Path(master_path), "报告模板": template})
     try:
         with open_store(master_path) as store:
             master = load_master(store)

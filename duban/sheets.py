@@ -679,8 +679,10 @@ def run_sheets(store, label: str, out_dir: Path, *, with_coop: bool | None = Non
     if not label:
         raise SheetsError("请用 --period 指定期次，例如 --period 1-6月")
     master = load_master(store)
-    new_period = all(p.label != label for p in master.periods)
-    period = master.add_period(label)
+    count = len(master.periods)
+    period = master.add_period(label)  # any accepted spelling → the canonical label; typos refused
+    new_period = len(master.periods) > count
+    label = period.label
     if period.deadline is None:
         period.deadline = period_deadline(master, period)
     master.settings["current_period"] = label

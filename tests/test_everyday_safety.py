@@ -1,0 +1,230 @@
+"""Everyday mistakes (issue 12): a typo, a path mix-up or a layout never quietly damages the master.
+
+Each test reproduces one numbered problem through the real CLI: the exit code, the
+message, and the master's bytes (or its ``export --json``) unchanged where nothing
+should change.
+"""
+import json
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from duban.cli import cli
+from duban.periods import PeriodFormatError, normalize_period
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def run(runner, *args):
+    return runner.invoke(cli, [str(a) for a in args])
+
+
+def export(runner, master) -> dict:
+    r = run(runner, "export", master, "--json")
+    assert r.exit_code == 0, r.output
+    return json.loads(r.output)
+
+
+@pytest.fixture
+def master_1_6(runner, small_master, tmp_path):
+    """The small master with period 1-6月 started by `duban sheets`."""
+    r = run(runner, "sheets", small_master, "--period", "1-6月", "-o", tmp_path / "反馈表")
+    assert r.exit_code == 0, r.output
+    return small_master
+
+
+# -- 1. period typos ------------------------------------------------------------------
+
+@pytest.mark.parametrize("typo", ["6月", "上半月", "第二季度", "二季度", "3-6月", "1-13月", "明年", "下半年"])
+def test_period_typo_is_refused_and_master_untouched(runner, master_1_6, tmp_path, typo):
+    before = master_1_6.read_bytes()
+    out = tmp_path / "新反馈表"
+    r = run(runner, "sheets", master_1_6, "--period", typo, "-o", out)
+    assert r.exit_code == 1, r.output
+    assert f"期次“{typo}”" in r.output and "1-6月" in r.output and "全年" in r.output
+    assert "--end" not in r.output
+    assert master_1_6.read_bytes() == before
+    assert not out.exists()
+    for cmd in (["status"], ["collect", tmp_path], ["report", "-o", tmp_path / "r.docx"],
+                ["remind", "--outbox", tmp_path / "催报"], ["mail", "--outbox", tmp_path / "发件箱"]):
+        r = run(runner, cmd[0], master_1_6, *cmd[1:], "--period", typo)
+        assert r.exit_code == 1, (cmd, r.output)
+        assert f"期次“{typo}”" in r.output and "请写成" in r.output, (cmd, r.output)
+        assert "duban sheets" not in r.output, (cmd, r.output)  # no advice to start the typo as a period
+    assert master_1_6.read_bytes() == before
+    assert not (tmp_path / "r.docx").exists()
+
+
+@pytest.mark.parametrize("spelling", ["1—6月", "1－6月", "1～6月", "1至6月", "１-６月", "一至六月", "上半年",
+                                      "1月-6月", "2022年1-6月", " 1-6月 "])
+def test_period_spellings_name_the_same_period(runner, master_1_6, tmp_path, spelling):
+    r = run(runner, "sheets", master_1_6, "--period", spelling, "-o", tmp_path / "again")
+    assert r.exit_code == 0, r.output
+    data = export(runner, master_1_6)
+    assert [p["label"] for p in data["periods"]] == ["1-6月"]
+    assert data["current_period"] == "1-6月"
+    headers = [c.value for c in openpyxl.load_workbook(master_1_6)["重点任务"][2]]
+    assert headers.count("1-6月进展情况") == 1 and not any(h and "—" in str(h) for h in headers)
+    r = run(runner, "status", master_1_6, "--period", spelling)
+    assert r.exit_code == 0, r.output
+
+
+def test_new_period_is_stored_canonically(runner, small_master, tmp_path):
+    r = run(runner, "sheets", small_master, "--period", "前三季度", "-o", tmp_path / "o")
+    assert r.exit_code == 0, r.output
+    r = run(runner, "sheets", small_master, "--period", "一季度", "-o", tmp_path / "o2")
+    assert r.exit_code == 0, r.output
+    data = export(runner, small_master)
+    assert [(p["label"], p["end"]) for p in data["periods"]] == [("1-9月", "2022-09-30"), ("1-3月", "2022-03-31")]
+
+
+def test_period_with_the_end_date_of_an_existing_one_is_refused(runner, small_master, tmp_path):
+    assert run(runner, "sheets", small_master, "--period", "全年", "-o", tmp_path / "o").exit_code == 0
+    before = small_master.read_bytes()
+    r = run(runner, "sheets", small_master, "--period", "1-12月", "-o", tmp_path / "o2")
+    assert r.exit_code == 1
+    assert "已有期次“全年”" in r.output and "--period 全年" in r.output
+    assert small_master.read_bytes() == before
+
+
+def test_period_parser_table():
+    assert normalize_period("第一季度") == "1-3月"
+    assert normalize_period("前三季度") == "1-9月"
+    assert normalize_period("年度") == normalize_period("全年") == "全年"
+    assert normalize_period("1至十二月") == "1-12月"
+    with pytest.raises(PeriodFormatError, match="到6月底请写“1-6月”"):
+        normalize_period("6月")
+    with pytest.raises(PeriodFormatError, match="到第二季度末请写“1-6月”"):
+        normalize_period("第二季度")
+
+
+def test_button_current_period_typo_is_refused(runner, master_1_6, tmp_path):
+    """The buttons read 当前期次 from 设置: the same parser refuses a typo there."""
+    wb = openpyxl.load_workbook(master_1_6)
+    ws = wb["设置"]
+    for row in ws.iter_rows():
+        if row[0].value == "当前期次":
+            row[1].value = "6月"
+    wb.save(master_1_6)
+    before = master_1_6.read_bytes()
+    r = run(runner, "xl", "run", "sheets", master_1_6)
+    assert r.exit_code == 1 and "期次“6月”" in r.output and "1-6月" in r.output
+    assert master_1_6.read_bytes() == before
+    assert not (tmp_path / "反馈表" / "6月").exists()
+
+
+# -- 2. no output over an input ---------------------------------------------------------
+
+def test_report_xlsx_equal_to_master_is_refused(runner, master_1_6, tmp_path):
+    before = master_1_6.read_bytes()
+    r = run(runner, "report", master_1_6, "-o", tmp_path / "r.docx", "--xlsx", master_1_6)
+    assert r.exit_code == 1
+    assert "附件表格" in r.output and "主表" in r.output and "覆盖" in r.output
+    assert master_1_6.read_bytes() == before
+    assert not (tmp_path / "r.docx").exists()
+
+
+def test_report_over_its_template_is_refused(runner, master_1_6, tmp_path):
+    from importlib import resources
+
+    template = tmp_path / "模板.docx"
+    template.write_bytes(resources.files("duban.templates").joinpath("report_template.docx").read_bytes())
+    before = template.read_bytes()
+    r = run(runner, "report", master_1_6, "-o", template, "--template", template)
+    assert r.exit_code == 1 and "报告模板" in r.output
+    assert template.read_bytes() == before
+
+
+def test_outputs_inside_backup_folder_are_refused(runner, master_1_6, tmp_path):
+    backups = tmp_path / ".duban备份"
+    assert backups.is_dir()  # the sheets run made one
+    listing = sorted(p.name for p in backups.iterdir())
+    for args in (["report", master_1_6, "-o", backups / "r.docx"],
+                 ["sheets", master_1_6, "--period", "1-6月", "-o", backups / "反馈表"],
+                 ["export", master_1_6, "--csv", backups / "导出"],
+                 ["mail", master_1_6, "--outbox", backups / "发件箱"]):
+        r = run(runner, *args)
+        assert r.exit_code == 1 and "备份文件夹" in r.output, (args, r.output)
+    assert sorted(p.name for p in backups.iterdir()) == listing
+
+
+def test_init_over_the_notice_is_refused(runner, tmp_path):
+    from duban.demo import sample_notice
+
+    r = run(runner, "init", sample_notice(), "-o", tmp_path / "主表.xlsx")
+    assert r.exit_code == 0
+    notice = tmp_path / "通知.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["序号", "工作任务", "牵头单位"])
+    wb.active.append([1, "新建学校", "区教委"])
+    wb.save(notice)
+    before = notice.read_bytes()
+    r = run(runner, "init", notice, "-o", notice)
+    assert r.exit_code == 1 and "通知" in r.output and "覆盖" in r.output
+    assert notice.read_bytes() == before
+
+
+def test_collect_the_master_itself_is_refused(runner, master_1_6):
+    before = master_1_6.read_bytes()
+    r = run(runner, "collect", master_1_6, master_1_6)
+    assert r.exit_code == 1 and "主表本身" in r.output
+    assert master_1_6.read_bytes() == before
+
+
+# -- 3. demo -o into a folder with work in it ---------------------------------------------
+
+def test_demo_refuses_a_folder_with_a_master(runner, master_1_6, tmp_path):
+    office = tmp_path
+    (office / "2022年督办主表.xlsx").write_bytes(master_1_6.read_bytes())
+    (office / "收件箱").mkdir()
+    (office / "收件箱" / "区教委.xlsx").write_bytes(b"a return")
+    before = {p: p.read_bytes() for p in office.rglob("*") if p.is_file()}
+    r = run(runner, "demo", "-o", office)
+    assert r.exit_code == 1
+    assert "不是 duban 演示建立的文件夹" in r.output and "什么都没有改动" in r.output
+    assert {p: p.read_bytes() for p in office.rglob("*") if p.is_file()} == before
+
+
+def test_demo_reruns_in_its_own_folder_but_keeps_foreign_files(runner, tmp_path):
+    out = tmp_path / "演示"
+    assert run(runner, "demo", "-o", out).exit_code == 0
+    assert (out / ".duban演示").is_file()
+    r = run(runner, "demo", "-o", out)  # its own folder, untouched: runs again
+    assert r.exit_code == 0, r.output
+    assert "演示完成" in r.output
+    # staff put a real file there: the demo stops, deleting nothing
+    mine = out / "收件箱" / "真实反馈.xlsx"
+    mine.write_bytes(b"real work")
+    files = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    r = run(runner, "demo", "-o", out)
+    assert r.exit_code == 1 and "收件箱/真实反馈.xlsx" in r.output
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == files
+    # a demo file changed since (a collect run on the demo master, say) is not deleted either
+    mine.unlink()
+    master = out / "2022年督办主表.xlsx"
+    master.write_bytes(master.read_bytes() + b"")
+    wb = openpyxl.load_workbook(master)
+    wb["设置"]["C40"] = "改动"
+    wb.save(master)
+    changed = master.read_bytes()
+    r = run(runner, "demo", "-o", out)
+    assert r.exit_code == 1 and "2022年督办主表.xlsx" in r.output
+    assert master.read_bytes() == changed
+
+
+# -- 4. collect with a path that does not exist ---------------------------------------
+
+def test_collect_missing_path_fails_before_touching_master(runner, master_1_6, tmp_path):
+    before = master_1_6.read_bytes()
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    r = run(runner, "collect", master_1_6, inbox, tmp_path / "不存在", tmp_path / "也不存在.xlsx")
+    assert r.exit_code == 1
+    assert "不存在" in r.output and "也不存在.xlsx" in r.output and "主表未修改" in r.output
+    assert "未报送" not in r.output
+    assert master_1_6.read_bytes() == before
+    assert not (tmp_path / "归档").exists()
