@@ -61,12 +61,19 @@ LIST_SEP = "\n"  # units one per line in a cell, as official tables show them
 
 
 def split_list(value: Any) -> list[str]:
+    """Names one per line (or separated by 、；;，,); a separator inside （…） belongs to the name."""
     text = clean_text(value)
     if not text:
         return []
-    for sep in ("、", "；", ";", "，", ","):
-        text = text.replace(sep, "\n")
-    return [p.strip() for p in text.split("\n") if p.strip()]
+    out, buf, depth = [], [], 0
+    for ch in text + "\n":
+        depth += (ch in "（(") - (ch in "）)" and depth > 0)
+        if depth == 0 and ch in "、；;，,\n":
+            out.append("".join(buf).strip())
+            buf = []
+        else:
+            buf.append(ch)
+    return [p for p in out if p]
 
 
 def join_list(items: list[str]) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .errors import NoticeError
 from .model import Indicator, Task, Unit, clean_text, normalize_parens
-from .units import Splitter, build_directory
+from .units import Splitter, build_directory, separated
 
 ID_HEADERS = ("序号", "编号")
 TASK_HEADERS = ("工作任务", "重点工作", "任务内容", "目标任务", "重点任务", "具体任务")
@@ -402,6 +402,9 @@ def _text_tasks(notice: Notice, header: list[str], body, name: str, sp: Splitter
         notice.tasks.append(task)
 
 
+UNIT_STARTS = ("区", "各", "市", "重庆", "沙坪坝")
+
+
 def _merge_continuations(lines: list[str]) -> list[str]:
     out: list[str] = []
     for line in lines:
@@ -417,10 +420,16 @@ def _looks_like_category(line: str) -> bool:
 
 
 def _unit_like(line: str, sp: Splitter) -> bool:
-    if re.search(r"[，,。；;、：:“”%]", line):
+    if re.search(r"[。：:“”%]", line):
         return False
     if line.startswith(TASK_VERBS) and not line.startswith(("区", "各")):
         return False
+    items = [c for c, _ in separated(normalize_parens(line))]
+    if len(items) > 1:
+        # "区人力社保局、区文化旅游委": a list of units only when every item is one
+        # (task text lists things with 、，； too: "建设学校、医院")
+        return all(item and (item in sp.known or item.startswith(UNIT_STARTS)) and sp.split(item).unknown == 0
+                   for item in items)
     return sp.split(line).unknown == 0
 
 

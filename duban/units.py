@@ -170,22 +170,68 @@ class Splitter:
                 merged.append((piece, ok))
         return merged
 
+    def _unknowns(self, text: str) -> int:
+        """Pieces of ``text`` (outside parentheses) that read as no unit name."""
+        return sum(not ok for tok in re.findall(r"[^（）]+|（[^（）]*）", text) if not tok.startswith("（")
+                   for _, ok in self._segment(tok))
+
+    def _join_soft(self, chunks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Chunks across a space or line break are rejoined when only together they read as names.
+
+        A cell may break one long name over two lines ("生活垃圾分类工作" / "领导小组成员单位"),
+        or put one name per line: the break is a separator unless joining the two pieces
+        reads better (fewer pieces that are no unit name).
+        """
+        out: list[tuple[str, str]] = []
+        for chunk, sep in chunks:
+            if out and sep == "soft":
+                prev, prev_sep = out[-1]
+                if self._unknowns(prev + chunk) < self._unknowns(prev) + self._unknowns(chunk):
+                    out[-1] = (prev + chunk, prev_sep)
+                    continue
+            out.append((chunk, sep))
+        return out
+
     def split(self, text: str) -> Split:
-        """Split a cell of run-together names; joining the result gives back ``text``."""
-        src = normalize_parens(text).replace("\n", "").strip()
+        """Split a cell of unit names; joining the result gives back ``text`` without its separators.
+
+        Names may be run together or separated by 、，,；;/ spaces or line breaks (outside
+        parentheses). Between separators, a piece is cut into several names only when every
+        one of them is a known name; otherwise it is kept whole, verbatim, and flagged —
+        a name is never cut in the middle.
+        """
+        src = normalize_parens(text).strip()
         result = Split(src)
         if not src:
             return result
-        # tokens: bare text chunks and parenthesised groups
-        tokens = re.findall(r"（[^（）]*）|[^（）]+|[（）]", src)
+        chunks = self._join_soft(separated(src))
+        listed = len(chunks) > 1
         names: list[str] = []
-        pending_prefix = ""
+        pending = [""]  # a parenthesised group with no name before it yet
+        for chunk, _ in chunks:
+            before, flags_before = len(names), len(result.flags)
+            self._split_chunk(chunk, result, names, pending)
+            new = names[before:]
+            if listed and len(new) > 1 and not all(n in self.known or base_name(n) in self.known for n in new):
+                # separators are there, yet this piece reads as several names: keep it whole
+                names[before:] = ["".join(new)]
+                del result.flags[flags_before:]
+                result.flags.append(f"“{names[-1]}”无法确定是一个还是几个单位，已原样保留，请核对")
+        if pending[0]:
+            names.append(pending[0])
+        result.names = names
+        assert "".join(names) == "".join(c for c, _ in chunks), (names, src)
+        return result
+
+    def _split_chunk(self, chunk: str, result: Split, names: list[str], pending: list[str]) -> None:
+        """Segment one separator-free piece, appending to ``names`` (aliases join the name before)."""
+        tokens = re.findall(r"（[^（）]*）|[^（）]+|[（）]", chunk)
         for tok in tokens:
             if tok.startswith("（") and tok.endswith("）") and len(tok) > 1:
                 if names:
                     names[-1] += tok
                 else:
-                    pending_prefix += tok
+                    pending[0] += tok
                     result.flags.append(f"“{tok}”前面没有单位名称，无法确定它是谁的别名")
                 continue
             if tok in ("（", "）"):
@@ -201,21 +247,40 @@ class Splitter:
                 if names:
                     names[-1] += tok
                 else:
-                    pending_prefix += tok
-                result.flags.append(f"括号不配对：“{src}”，单位拆分需人工核对")
+                    pending[0] += tok
+                result.flags.append(f"括号不配对：“{result.source}”，单位拆分需人工核对")
                 continue
             for piece, ok in self._segment(tok):
-                if pending_prefix:
-                    piece, pending_prefix = pending_prefix + piece, ""
+                if pending[0]:
+                    piece, pending[0] = pending[0] + piece, ""
                 names.append(piece)
                 if not ok:
                     result.unknown += 1
                     result.flags.append(f"无法确定“{piece}”是哪个单位，已原样保留")
-        if pending_prefix:
-            names.append(pending_prefix)
-        result.names = names
-        assert "".join(names) == src, (names, src)
-        return result
+
+
+HARD_SEPARATORS = "、，,；;/／|｜"
+
+
+def separated(src: str) -> list[tuple[str, str]]:
+    """``src`` cut at separators outside parentheses: (piece, "hard"/"soft"/"" separator before it)."""
+    out: list[tuple[str, str]] = []
+    buf, sep, depth = [], "", 0
+    for ch in src:
+        if ch == "（":
+            depth += 1
+        elif ch == "）":
+            depth = max(0, depth - 1)
+        if depth == 0 and (ch in HARD_SEPARATORS or ch.isspace()):
+            if buf:
+                out.append(("".join(buf), sep))
+                buf, sep = [], ""
+            sep = "hard" if ch in HARD_SEPARATORS or sep == "hard" else "soft"
+            continue
+        buf.append(ch)
+    if buf:
+        out.append(("".join(buf), sep))
+    return out
 
 
 def _inner_boundaries(piece: str) -> int:

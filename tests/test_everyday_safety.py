@@ -228,3 +228,88 @@ def test_collect_missing_path_fails_before_touching_master(runner, master_1_6, t
     assert "未报送" not in r.output
     assert master_1_6.read_bytes() == before
     assert not (tmp_path / "归档").exists()
+
+
+# -- 5. a single 责任单位 column: whole names whatever the separator ----------------------
+
+SINGLE_COLUMN_ROWS = [
+    # (cell as the notice writes it, lead, coop)
+    ("区人力社保局、区文化旅游委", ["区人力社保局"], ["区文化旅游委"]),
+    ("区文化旅游委、区人力社保局、区教委", ["区文化旅游委"], ["区人力社保局", "区教委"]),
+    ("区人力社保局\n区文化旅游委\n区教委", ["区人力社保局"], ["区文化旅游委", "区教委"]),
+    ("区人力社保局区文化旅游委区教委", ["区人力社保局"], ["区文化旅游委", "区教委"]),
+    ("区商务委(区招商中心)、区经济信息委（区国资委）", ["区商务委（区招商中心）"], ["区经济信息委（区国资委）"]),
+    ("区发展改革委，区财政局；区民政局/区卫生健康委 区医保局", ["区发展改革委"],
+     ["区财政局", "区民政局", "区卫生健康委", "区医保局"]),
+    ("区住房城乡建委、区城市管理局、各镇街", ["区住房城乡建委"], ["区城市管理局", "各镇街"]),
+    ("区生态环境局、区生活垃圾分类工作\n领导小组成员单位", ["区生态环境局"], ["区生活垃圾分类工作领导小组成员单位"]),
+]
+
+
+def _single_column_xlsx(path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["2022年区政府工作报告重点工作任务分解表"])
+    ws.append(["序号", "重点工作", "责任单位", "完成时限"])
+    for n, (cell, _, _) in enumerate(SINGLE_COLUMN_ROWS, start=1):
+        ws.append([n, f"完成第{n}项重点工作", cell, "2022年12月底"])
+    wb.save(path)
+
+
+def _single_column_docx(path):
+    import docx
+
+    doc = docx.Document()
+    doc.add_paragraph("2022年区政府工作报告重点工作任务分解表")
+    table = doc.add_table(rows=1, cols=3)
+    for c, h in zip(table.rows[0].cells, ["序号", "重点工作", "责任单位"]):
+        c.text = h
+    for n, (cell, _, _) in enumerate(SINGLE_COLUMN_ROWS, start=1):
+        row = table.add_row().cells
+        row[0].text, row[1].text = str(n), f"完成第{n}项重点工作"
+        lines = cell.split("\n")  # a line break in a Word cell is a new paragraph
+        row[2].text = lines[0]
+        for line in lines[1:]:
+            row[2].add_paragraph(line)
+    doc.save(path)
+
+
+def _single_column_txt(path):
+    lines = ["2022年区政府工作报告重点工作任务分解表", "", "序号", "重点工作", "责任单位"]
+    for n, (cell, _, _) in enumerate(SINGLE_COLUMN_ROWS, start=1):
+        lines += [str(n), f"完成第{n}项重点工作"] + cell.split("\n")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("make,suffix", [(_single_column_xlsx, ".xlsx"), (_single_column_docx, ".docx"),
+                                         (_single_column_txt, ".txt")])
+def test_single_unit_column_gives_whole_names(runner, tmp_path, make, suffix):
+    notice = tmp_path / f"通知{suffix}"
+    make(notice)
+    master = tmp_path / "主表.xlsx"
+    r = run(runner, "init", notice, "-o", master)
+    assert r.exit_code == 0, r.output
+    tasks = export(runner, master)["tasks"]
+    assert len(tasks) == len(SINGLE_COLUMN_ROWS)
+    for t, (cell, lead, coop) in zip(tasks, SINGLE_COLUMN_ROWS):
+        assert (t["lead"], t["coop"]) == (lead, coop), cell
+        assert t["flags"] == [], (cell, t["flags"])
+    names = {u["name"] for u in export(runner, master)["units"]}
+    assert not any(n.endswith(("社", "旅")) or n.startswith(("保局", "游委")) for n in names), names
+
+
+def test_unit_a_splitter_cannot_make_whole_is_kept_verbatim_and_flagged(runner, tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["序号", "重点工作", "责任单位"])
+    ws.append([1, "建设智慧园区", "区教委、重庆大学城管委会科学城建设指挥部"])
+    notice = tmp_path / "通知.xlsx"
+    wb.save(notice)
+    master = tmp_path / "主表.xlsx"
+    r = run(runner, "init", notice, "-o", master)
+    assert r.exit_code == 0, r.output
+    assert "需人工核对" in r.output and "已原样保留" in r.output
+    t = export(runner, master)["tasks"][0]
+    assert t["lead"] == ["区教委"]
+    assert t["coop"] == ["重庆大学城管委会科学城建设指挥部"]  # whole, as written
+    assert any("原样保留" in f for f in t["flags"])
