@@ -15,6 +15,7 @@ from . import settings as st
 from .errors import MasterError
 from .model import (Indicator, LogRow, Master, Period, PeriodEntry, Task, Unit, clean_text)
 from .store import SheetStyle, Store
+from .textfit import wrap_text
 
 S_README = "说明"
 S_INDICATORS = "预期目标"
@@ -24,6 +25,7 @@ S_LOG = "报送记录"
 S_SETTINGS = "设置"
 S_STATS = "统计"
 
+README_WIDTH = 76  # characters of 说明 that fit A4 portrait at 100 %
 HEADER_ROW = 2  # row 1 holds the merged title on the two decomposition sheets
 
 INDICATOR_BASE = [("id", "序号"), ("target", "预期目标"), ("units", "责任单位"), ("flags", "导入提示")]
@@ -252,8 +254,10 @@ def new_master_store(store: Store, master: Master) -> None:
     if not master.settings.get("secret"):
         master.settings["secret"] = secrets.token_hex(16)
     year = master.year
-    store.ensure_sheet(S_README, SheetStyle(widths={1: 110}, landscape=False))
-    store.write(S_README, 1, 1, [[line] for line in readme_lines(year)], wrap=False)
+    store.ensure_sheet(S_README, SheetStyle(widths={1: README_WIDTH + 2}, landscape=False))
+    # lines cut to the width of A4 portrait: unwrapped text spilling past column A is cut off in print
+    lines = [part for line in readme_lines(year) for part in wrap_text(line, README_WIDTH, indent="      ")]
+    store.write(S_README, 1, 1, [[line] for line in lines], wrap=False)
     store.ensure_sheet(S_INDICATORS, SheetStyle(
         widths=INDICATOR_WIDTHS, header_row=HEADER_ROW, freeze="C3", fit_width=False, title_cols="A:C",
         title=f"{year}年区政府工作报告经济社会发展预期目标任务分解及推进情况"))

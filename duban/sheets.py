@@ -16,7 +16,6 @@ metadata sheet holds key/value rows in columns A/B, signed with the master's sec
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import re
 import secrets
@@ -33,6 +32,7 @@ from . import settings as st
 from .errors import DubanError
 from .model import SELF_EVAL_CHOICES, Indicator, Master, Period, Task, Unit
 from .store import FONT_NAME
+from .textfit import row_height
 
 Progress = Callable[[int, int], None]
 
@@ -352,34 +352,7 @@ def _text(value) -> str:
     return _ILLEGAL.sub("", "" if value is None else str(value))
 
 
-_WIDE = re.compile("[\u2e80-\U0010ffff]")  # CJK and other double-width characters
-
-
-def _visual_width(text: str, wide: float) -> float:
-    n_wide = len(_WIDE.findall(text))
-    return len(text) + n_wide * (wide - 1.0)
-
-
-def text_lines(text: str, width: float, wide: float = 2.1) -> int:
-    """Lines a wrapped cell of ``width`` characters needs (CJK characters count ``wide``)."""
-    usable = max(1.0, width - 1.0)
-    return sum(max(1, math.ceil(_visual_width(p, wide) / usable)) for p in str(text).split("\n"))
-
-
 README_WIDTH = 76  # fits A4 portrait at 100 %
-MAX_ROW_HEIGHT = 409  # Excel's limit, in points
-
-
-def row_height(texts_and_widths: Iterable[tuple[str, float]], *, line: float = 15.0,
-               min_lines: int = 1, wide: float = 2.1) -> float:
-    """An explicit row height that shows every wrapped cell completely.
-
-    Spreadsheet applications do not all fit wrapped rows on opening (LibreOffice does
-    not for these files), so the heights are estimated here; a unit can still
-    double-click a row border to fit it after typing.
-    """
-    lines = max([min_lines] + [text_lines(t, w, wide) for t, w in texts_and_widths if t])
-    return min(MAX_ROW_HEIGHT, lines * line + 4)
 
 
 def _header_text(text: str) -> str:

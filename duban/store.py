@@ -109,6 +109,7 @@ class FileStore:
         self.dirty = False
         self._styles: dict | None = None
         self._read_cache: dict[str, list[list[Any]]] = {}
+        self._touched: dict[str, set[int]] = {}  # rows written, whose heights commit() estimates
 
     # -- reading ---------------------------------------------------------
     def sheet_names(self) -> list[str]:
@@ -166,12 +167,20 @@ class FileStore:
         ws.print_title_rows = f"{style.header_row}:{style.header_row}" if not style.title else f"1:{style.header_row}"
         ws.print_options.horizontalCentered = True
         if style.title:
+            from openpyxl.utils import column_index_from_string
+
+            from .textfit import DEFAULT_WIDTH, text_lines
+
             s = self._cell_styles()
             ws.cell(1, 1, style.title).font = s["title_font"]
             ws.cell(1, 1).alignment = s["center"]
-            last = max(style.widths) if style.widths else 8
+            # A sheet printed across pages repeats its title columns on each: the title is
+            # merged over those, so that it is whole on every page instead of running off the first.
+            last = (column_index_from_string(style.title_cols.split(":")[-1]) if style.title_cols
+                    else max(style.widths) if style.widths else 8)
             ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last)
-            ws.row_dimensions[1].height = 32
+            width = sum(style.widths.get(c, DEFAULT_WIDTH) for c in range(1, last + 1))
+            ws.row_dimensions[1].height = text_lines(style.title, width * 11 / 16) * 22 + 10
         if style.hidden:
             ws.sheet_state = "hidden"
         self.dirty = True
@@ -219,6 +228,7 @@ class FileStore:
         # text_cols needs nothing here: set_cell stores every str as a string
         ws = self.wb[sheet]
         self._read_cache.pop(sheet, None)
+        self._touched.setdefault(sheet, set()).update(range(row, row + len(values)))
         body = self._body_style()
         border_id = body.borderId
         for r_off, row_values in enumerate(values):
@@ -250,9 +260,45 @@ class FileStore:
         self._read_cache.clear()  # the caller may change anything
         return self.wb
 
+    def fit_rows(self) -> None:
+        """Give every row duban wrote a height that shows its wrapped text (see :mod:`duban.textfit`).
+
+        LibreOffice and WPS do not fit row heights when they open the file, so without
+        this a wrapped task text overlaps the rows below. Rows duban did not write keep
+        their height; a merged title keeps the height it was given.
+        """
+        from openpyxl.utils import column_index_from_string
+
+        from .textfit import DEFAULT_WIDTH, row_height
+
+        for sheet, rows in self._touched.items():
+            if sheet not in self.wb.sheetnames or not rows:
+                continue
+            ws = self.wb[sheet]
+            default = ws.sheet_format.defaultColWidth or DEFAULT_WIDTH
+            widths: dict[int, float] = {}
+            for key, cd in ws.column_dimensions.items():
+                lo = cd.min or column_index_from_string(key)
+                for c in range(lo, (cd.max or lo) + 1):
+                    widths[c] = 0.0 if cd.hidden else (cd.width or default)
+            anchors = {(rng.min_row, rng.min_col) for rng in ws.merged_cells.ranges}
+            wraps = {i: bool(a.wrap_text) for i, a in enumerate(self.wb._alignments)}
+            texts: dict[int, list[tuple[str, float]]] = {}
+            for (r, c), cell in ws._cells.items():
+                if r not in rows or (r, c) in anchors:
+                    continue
+                value, width, style = cell._value, widths.get(c, default), cell._style
+                if value is None or value == "" or not width or style is None or not wraps.get(style.alignmentId):
+                    continue
+                texts.setdefault(r, []).append((value if isinstance(value, str) else str(value), width))
+            for r, cells in texts.items():
+                ws.row_dimensions[r].height = row_height(cells)
+        self._touched.clear()
+
     def commit(self) -> None:
         if not self.dirty and self.path.exists():
             return
+        self.fit_rows()
         if self.wb.sheetnames and all(self.wb[n].sheet_state != "visible" for n in self.wb.sheetnames):
             self.wb[self.wb.sheetnames[0]].sheet_state = "visible"
         atomic_save(self.wb, self.path)

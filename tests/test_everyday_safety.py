@@ -5,6 +5,7 @@ message, and the master's bytes (or its ``export --json``) unchanged where nothi
 should change.
 """
 import json
+import shutil
 
 import openpyxl
 import pytest
@@ -313,3 +314,73 @@ def test_unit_a_splitter_cannot_make_whole_is_kept_verbatim_and_flagged(runner, 
     assert t["lead"] == ["区教委"]
     assert t["coop"] == ["重庆大学城管委会科学城建设指挥部"]  # whole, as written
     assert any("原样保留" in f for f in t["flags"])
+
+
+# -- 6. the master reads well in LibreOffice (and so WPS): no overlapping or cut-off text ---
+
+def _pdf_words(pdf):
+    """[(page width, page height, [(x0, y0, x1, y1, text)])] from poppler's pdftotext -bbox."""
+    import html
+    import re
+    import subprocess
+
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = []
+    for page in out.split("<page ")[1:]:
+        w, h = (float(x) for x in re.search(r'width="([\d.]+)" height="([\d.]+)"', page).groups())
+        words = [(float(a), float(b), float(c), float(d), html.unescape(t)) for a, b, c, d, t in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page)]
+        pages.append((w, h, words))
+    return pages
+
+
+def _overlapping(words):
+    """Pairs of words drawn over each other (a wrapped text running into the row below)."""
+    words = sorted(words, key=lambda w: w[1])
+    for i, a in enumerate(words):
+        for b in words[i + 1:]:
+            if b[1] >= a[3]:
+                break
+            dx = min(a[2], b[2]) - max(a[0], b[0])
+            dy = min(a[3], b[3]) - max(a[1], b[1])
+            if dx > 1 and dy > 0.3 * min(a[3] - a[1], b[3] - b[1]):
+                yield a[4], b[4]
+
+
+@pytest.mark.skipif(not shutil.which("soffice") or not shutil.which("pdftotext"),
+                    reason="needs LibreOffice and poppler-utils")
+def test_master_prints_in_libreoffice_without_overlap_or_cut_text(runner, tmp_path):
+    import re
+    import subprocess
+    import uuid
+    from collections import Counter
+
+    out = tmp_path / "演示"
+    assert run(runner, "demo", "-o", out).exit_code == 0  # a master with a period of real-looking returns
+    master = out / "2022年督办主表.xlsx"
+    wb = openpyxl.load_workbook(master)
+    tasks = wb["重点任务"]
+    assert all(tasks.row_dimensions[r].height for r in range(3, tasks.max_row + 1))
+    assert [r.coord for r in tasks.merged_cells.ranges] == ["A1:C1"]  # the title sits over the columns every page repeats
+    profile = f"file:///tmp/lo_master_{uuid.uuid4().hex}"
+    try:
+        subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                        "--outdir", str(tmp_path), str(master)], capture_output=True, timeout=300)
+    finally:
+        shutil.rmtree(profile.removeprefix("file://"), ignore_errors=True)
+    pdf = tmp_path / "2022年督办主表.pdf"
+    assert pdf.is_file() and pdf.stat().st_size > 0, "LibreOffice could not print the master"
+    pages = _pdf_words(pdf)
+    for n, (width, height, words) in enumerate(pages, start=1):
+        assert not list(_overlapping(words))[:3], f"page {n}: text drawn over other text"
+        assert all(0 <= w[0] and w[2] <= width + 0.5 and w[3] <= height + 0.5 for w in words), f"page {n}: off the page"
+    # every Chinese character of every visible sheet is printed (titles repeat, so at least as often)
+    cjk = re.compile("[\u4e00-\u9fff]")
+    wanted = Counter(ch for ws in wb.worksheets if ws.sheet_state == "visible"
+                     for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)
+                     for ch in cjk.findall(v))
+    printed = Counter(cjk.findall("".join(w[4] for _, _, words in pages for w in words)))
+    short = {ch: n - printed[ch] for ch, n in wanted.items() if printed[ch] < n}
+    assert not short, f"characters cut off in print: {sorted(short.items(), key=lambda x: -x[1])[:10]}"
+    first = "".join(w[4] for w in pages[0][2])
+    assert "本工作簿是督查办跟踪区政府工作报告目标任务的“主表”" in first  # 说明 is whole on its page

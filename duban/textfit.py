@@ -1,0 +1,53 @@
+"""Row heights for wrapped text, shared by the feedback workbooks and the master.
+
+Spreadsheet applications do not all fit wrapped rows on opening (LibreOffice and WPS
+do not for files written by openpyxl or XlsxWriter): without an explicit height a
+wrapped task text overlaps the rows below. The heights are estimated here from the
+text and the column width; a user can still double-click a row border to fit it.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Iterable
+
+_WIDE = re.compile("[\u2e80-\U0010ffff]")  # CJK and other double-width characters
+
+MAX_ROW_HEIGHT = 409  # Excel's limit, in points
+DEFAULT_WIDTH = 8.43  # a column without a width, in characters
+
+
+def visual_width(text: str, wide: float = 2.1) -> float:
+    """Width of ``text`` in character units (a CJK character counts ``wide``)."""
+    n_wide = len(_WIDE.findall(text))
+    return len(text) + n_wide * (wide - 1.0)
+
+
+def text_lines(text: str, width: float, wide: float = 2.1) -> int:
+    """Lines a wrapped cell of ``width`` characters needs (CJK characters count ``wide``)."""
+    usable = max(1.0, width - 1.0)
+    text = str(text)
+    if len(text) * wide <= usable and "\n" not in text:  # the common short cell, without a regex
+        return 1
+    return sum(max(1, math.ceil(visual_width(p, wide) / usable)) for p in text.split("\n"))
+
+
+def row_height(texts_and_widths: Iterable[tuple[str, float]], *, line: float = 15.0,
+               min_lines: int = 1, wide: float = 2.1) -> float:
+    """An explicit row height (points) that shows every wrapped cell completely."""
+    lines = max([min_lines] + [text_lines(t, w, wide) for t, w in texts_and_widths if t])
+    return min(MAX_ROW_HEIGHT, lines * line + 4)
+
+
+def wrap_text(text: str, width: float, *, indent: str = "", wide: float = 2.1) -> list[str]:
+    """``text`` cut into lines of at most ``width`` characters (for sheets whose cells do not wrap)."""
+    out: list[str] = []
+    for para in str(text).split("\n"):
+        line, prefix = "", ""
+        for ch in para:
+            if line and visual_width(prefix + line + ch, wide) > width:
+                out.append(prefix + line)
+                line, prefix = "", indent
+            line += ch
+        out.append(prefix + line)
+    return out
