@@ -64,6 +64,7 @@ REMIND = "催报"  # a reminder to units whose return has not arrived
 TEMPLATES = {FIRST: "mail_sheets.txt", REMIND: "mail_remind.txt"}
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 ACCEPTED = "采用"  # LogRow.result of a return collect accepted
+REFUSED = "退回"  # LogRow.result of a return collect refused
 
 SENT = "已发送"
 FAILED = "失败"
@@ -87,7 +88,8 @@ class MailTemplate:
     source: str
 
     PLACEHOLDERS = ("year", "period", "period_end", "deadline", "unit", "items", "file_name",
-                    "office", "contact", "contact_phone", "contact_email", "contact_line", "reply_to", "today")
+                    "office", "contact", "contact_phone", "contact_email", "contact_line", "reply_to", "today",
+                    "received_line")
 
     @classmethod
     def parse(cls, text: str, source: str) -> "MailTemplate":
@@ -125,8 +127,20 @@ def load_template(kind: str, path: Path | None = None) -> MailTemplate:
     return MailTemplate.parse(text, name)
 
 
-def template_values(master: Master, period: Period, r: Recipient, file_name: str, today: date) -> dict:
+def template_values(master: Master, period: Period, r: Recipient, file_name: str, today: date,
+                    refused: tuple[str, str, str] | None = None) -> dict:
+    """The placeholders' values; ``refused``: (file, received, reason) of the unit's last refused return."""
     s = master.settings
+    if refused:
+        file, received, reason = refused
+        try:
+            when = f"于{cn_date(date.fromisoformat(received[:10]))}"
+        except ValueError:
+            when = ""
+        received_line = (f"我们{when}收到了贵单位报送的《{file}》，但未能采用，原因是：{reason.rstrip('。')}。"
+                         "请按下面的要求修改后重新报送。")
+    else:
+        received_line = f"截至{cn_date(today)}，我们尚未收到贵单位的反馈表。"
     contact_bits = [x for x in (
         f"联系人：{s['contact']}" if s.get("contact") else "",
         f"电话：{s['contact_phone']}" if s.get("contact_phone") else "",
@@ -140,8 +154,17 @@ def template_values(master: Master, period: Period, r: Recipient, file_name: str
         "office": str(s.get("office") or "区政府督查办"), "contact": str(s.get("contact") or ""),
         "contact_phone": str(s.get("contact_phone") or ""), "contact_email": str(s.get("contact_email") or ""),
         "contact_line": ("如有疑问，请联系督查办。" + "，".join(contact_bits) + "。") if contact_bits else "",
-        "reply_to": reply_to, "today": cn_date(today),
+        "reply_to": reply_to, "today": cn_date(today), "received_line": received_line,
     }
+
+
+def refused_returns(master: Master, period: str) -> dict[str, tuple[str, str, str]]:
+    """Unit → (file, received, reason) of its latest refused return of ``period`` (报送记录)."""
+    out: dict[str, tuple[str, str, str]] = {}
+    for row in sorted((r for r in master.log if r.period == period and r.result == REFUSED and r.unit),
+                      key=lambda r: r.received):
+        out[master.canonical(row.unit)] = (row.file, row.received, row.reason or "未写明")
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -431,6 +454,7 @@ class MailResult:
     skipped: list[str] = field(default_factory=list)  # sent before (log)
     failed: list[tuple[str, str]] = field(default_factory=list)
     returned: list[str] = field(default_factory=list)  # remind: returns already accepted
+    refused: list[str] = field(default_factory=list)  # remind: units told why their return was refused
     empty_groups: list[str] = field(default_factory=list)
     log_path: Path | None = None
 
@@ -441,6 +465,9 @@ class MailResult:
             lines.append(f"  需要催报的单位 {len(self.units)} 个" + ("：" + "、".join(self.units) if self.units else ""))
             lines.append(f"  已收到反馈（不再催报）的单位 {len(self.returned)} 个"
                          + ("：" + "、".join(self.returned) if 0 < len(self.returned) <= 10 else ""))
+            if self.refused:
+                lines.append(f"  其中报送被退回的单位 {len(self.refused)} 个，催报邮件写明了退回原因："
+                             + "、".join(self.refused))
         if self.send:
             lines.append(f"  已发送 {len(self.sent)} 封" + (f"：{'、'.join(self.sent)}" if len(self.sent) <= 20 else ""))
             if self.skipped:
@@ -499,8 +526,10 @@ def run_mail(master: Master, label: str | None, outbox: Path, *, kind: str = FIR
     plan = plan_recipients(master, with_coop=with_coop)
     recipients = plan.recipients
     result = MailResult(kind, period, Path(outbox), send, empty_groups=list(plan.empty_groups), log_path=log_path)
+    refused: dict[str, tuple[str, str, str]] = {}
     if kind == REMIND:
         recipients, result.returned = outstanding(master, period.label, recipients)
+        refused = refused_returns(master, period.label)
     cfg = SmtpConfig.from_settings(master.settings, environ) if send else None
     if send and log_path is None:
         raise MailError("发送邮件需要发送记录文件的位置（log_path）")
@@ -549,7 +578,9 @@ def run_mail(master: Master, label: str | None, outbox: Path, *, kind: str = FIR
             if r.name in errors:
                 result.failed.append((r.name, errors[r.name]))
                 continue
-            values = template_values(master, period, r, path.name, today)
+            values = template_values(master, period, r, path.name, today, refused.get(r.name))
+            if r.name in refused and kind == REMIND:
+                result.refused.append(r.name)
             subject, body = tpl.render(values)
             msg = build_message(subject=subject, body=body, to=addrs, sender=sender, sender_name=office,
                                 reply_to=reply_to, attachment=path.read_bytes(), file_name=path.name)

@@ -384,3 +384,36 @@ def test_master_prints_in_libreoffice_without_overlap_or_cut_text(runner, tmp_pa
     assert not short, f"characters cut off in print: {sorted(short.items(), key=lambda x: -x[1])[:10]}"
     first = "".join(w[4] for w in pages[0][2])
     assert "本工作簿是督查办跟踪区政府工作报告目标任务的“主表”" in first  # 说明 is whole on its page
+
+
+# -- 7. smaller: messages that say what happened ------------------------------------------
+
+def test_reminder_to_a_refused_unit_states_the_reason(runner, master_1_6, tmp_path):
+    from email import policy
+    from email.parser import BytesParser
+
+    from duban import feedback_format as ff
+    from duban.sheets import feedback_filename
+
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    book = tmp_path / "反馈表" / feedback_filename(2022, "1-6月", "区教委")
+    wb = openpyxl.load_workbook(book)
+    meta = wb[ff.META_SHEET]
+    for row in meta.iter_rows():
+        if row[0].value == "任务序号":
+            row[1].value = "1,2,3,5"  # edited by hand: the signature no longer matches
+    wb.save(inbox / book.name)
+    r = run(runner, "collect", master_1_6, inbox)
+    assert r.exit_code == 0, r.output
+    assert "退回" in r.output
+    r = run(runner, "remind", master_1_6, "--outbox", tmp_path / "催报")
+    assert r.exit_code == 0, r.output
+    assert "报送被退回的单位 1 个" in r.output and "区教委" in r.output
+    emls = {p.name: p for p in (tmp_path / "催报").iterdir()}
+    mine = next(p for n, p in emls.items() if "区教委" in n)
+    body = BytesParser(policy=policy.default).parsebytes(mine.read_bytes()).get_body(("plain",)).get_content()
+    assert "未能采用，原因是：" in body and book.name in body and "尚未收到" not in body
+    other = next(p for n, p in emls.items() if "区科技局" in n)
+    body = BytesParser(policy=policy.default).parsebytes(other.read_bytes()).get_body(("plain",)).get_content()
+    assert "尚未收到贵单位的反馈表" in body

@@ -282,7 +282,11 @@ def test_remind_only_outstanding_units_once_a_day(master, smtp, tmp_path):
     assert "已收到反馈（不再催报）的单位 1 个：区科技局" in r.output
     assert set(smtp.by_rcpt()) == {"jiaowei@example.gov.cn", "zhongliang@example.gov.cn"}
     msg = smtp.by_rcpt()["jiaowei@example.gov.cn"]
-    assert msg["Subject"].startswith("【催报】") and "尚未收到贵单位的反馈表" in msg.get_body(("plain",)).get_content()
+    body = msg.get_body(("plain",)).get_content()
+    assert msg["Subject"].startswith("【催报】")
+    # its return was refused: the reminder says so, and why, rather than "not received"
+    assert "收到了贵单位报送的《教委.xlsx》，但未能采用，原因是：签名不匹配。" in body and "尚未收到" not in body
+    assert "尚未收到贵单位的反馈表" in smtp.by_rcpt()["zhongliang@example.gov.cn"].get_body(("plain",)).get_content()
     assert _attachment(msg).get_filename() == feedback_filename(2022, "1-6月", "区教委")
     assert len(list((tmp_path / "催报").glob("*_催报_*.eml"))) == 3  # 凤凰镇 too, without a recipient
     # the same day: nobody is reminded twice
