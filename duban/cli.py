@@ -26,7 +26,86 @@ def friendly(fn):
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# click's usage errors, in Chinese (message patterns of click 8)
+_USAGE_MESSAGES = [
+    (r"No such command '(.+)'\.", "没有命令“{0}”"),
+    (r"Got unexpected extra arguments? \((.+)\)", "多余的参数：{0}"),
+    (r"(?:File|Directory|Path) '(.+)' does not exist\.", "“{0}”不存在"),
+    (r"(?:File|Path) '(.+)' is a directory\.", "“{0}”是文件夹，这里要的是文件"),
+    (r"Directory '(.+)' is a file\.", "“{0}”是文件，这里要的是文件夹"),
+    (r"(?:File|Directory|Path) '(.+)' is not readable\.", "“{0}”无法读取（没有权限）"),
+    (r"(?:File|Directory|Path) '(.+)' is not writable\.", "“{0}”无法写入（没有权限）"),
+    (r"Option '(.+)' requires an argument\.", "选项 {0} 后面要给一个值"),
+    (r"Option '(.+)' does not take a value\.", "选项 {0} 后面不能给值"),
+    (r"'(.+)' is not one of (.+)\.", "“{0}”不是可选的值之一（可选：{1}）"),
+    (r"Missing command\.", "缺少子命令"),
+]
+
+
+def usage_message(exc: click.UsageError) -> str:
+    """A click usage error as Chinese text: usage line, the error, where to find help."""
+    import re
+
+    from click import exceptions as ce
+
+    def zh(text: str) -> str:
+        for pattern, template in _USAGE_MESSAGES:
+            m = re.fullmatch(pattern, text.strip())
+            if m:
+                return template.format(*m.groups())
+        return text
+
+    param = getattr(exc, "param", None)
+    name = param.human_readable_name if param is not None else ""
+    if isinstance(exc, ce.MissingParameter):
+        kind = "参数" if isinstance(param, click.Argument) else "选项"
+        msg = f"缺少{kind} {name}"
+    elif isinstance(exc, ce.NoSuchOption):
+        msg = f"没有选项 {exc.option_name}"
+        if exc.possibilities:
+            msg += f"（是不是要用 {'、'.join(sorted(exc.possibilities))}？）"
+    elif isinstance(exc, ce.BadParameter) and name:
+        msg = f"{name} 的值不对：{zh(exc.message)}"
+    else:
+        msg = zh(exc.message)
+    ctx = exc.ctx
+    lines = []
+    if ctx is not None:
+        usage = ctx.get_usage().replace("Usage: ", "用法：").replace("[OPTIONS]", "[选项]")
+        lines.append(usage.replace("COMMAND [ARGS]...", "命令 [参数]..."))
+    lines.append(f"错误：{msg}。")
+    path = ctx.command_path if ctx is not None else "duban"
+    lines.append(f"运行 {path} --help 查看用法和示例。")
+    return "\n".join(lines)
+
+
+class DubanGroup(click.Group):
+    """The top-level group: Chinese for usage errors and Ctrl-C, whoever calls ``main``."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        from . import store
+
+        saves = store.SAVES
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            click.echo(usage_message(exc), err=True)
+            sys.exit(exc.exit_code)
+        except (click.Abort, KeyboardInterrupt, EOFError):
+            if store.SAVES == saves:
+                click.echo("已中断，主表未修改。", err=True)
+            else:
+                click.echo("已中断。中断前已完成的写入已保存（上一版本在主表旁的 .duban备份 中）。", err=True)
+            sys.exit(130)
+        except click.ClickException as exc:
+            click.echo(f"错误：{exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@click.group(cls=DubanGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="duban")
 def cli():
     """督办（duban）：区政府工作报告目标任务督办工具。

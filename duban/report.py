@@ -792,7 +792,7 @@ def convert_to_pdf(path: Path, outdir: Path | None = None, *, timeout: int = 300
     path = Path(path)
     soffice = find_soffice()
     if not soffice:
-        raise ReportError("未找到 LibreOffice（soffice），未生成 PDF。可在 Word/WPS 中打开报告另存为 PDF。")
+        raise ReportError("未找到 LibreOffice（soffice）。可在 Word/WPS 中打开报告另存为 PDF。")
     outdir = Path(outdir or path.parent)
     outdir.mkdir(parents=True, exist_ok=True)
     target = outdir / (path.stem + ".pdf")

@@ -31,7 +31,7 @@ from . import feedback_format as ff
 from . import settings as st
 from .errors import DubanError
 from .model import SELF_EVAL_CHOICES, Indicator, Master, Period, Task, Unit
-from .store import FONT_NAME
+from .store import FONT_NAME, default_mode
 from .textfit import row_height
 
 Progress = Callable[[int, int], None]
@@ -374,6 +374,7 @@ def write_book(book: FeedbackBook) -> Path:
         })
         _fill_workbook(wb, book)
         wb.close()
+        default_mode(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -395,6 +395,17 @@ def _load_raw_strings(path: Path, keep_vba: bool):
 
 
 BACKUP_DIR = ".duban备份"
+SAVES = 0  # masters saved by this process (a Ctrl-C message says whether the master changed)
+
+
+def default_mode(path) -> None:
+    """Give a file made by mkstemp (0600) the mode of a normally created one (0666 less the umask).
+
+    Colleagues open the outputs on a shared folder; a private file would lock them out.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 def fs_error(exc: OSError, path: Path, doing: str) -> MasterError:
@@ -483,9 +494,7 @@ def atomic_save(wb, path: Path, *, keep_backups: int = 5) -> None:
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o777)
         else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
+            default_mode(tmp)
         if path.exists():
             bdir = path.parent / BACKUP_DIR
             bdir.mkdir(exist_ok=True)
@@ -499,6 +508,8 @@ def atomic_save(wb, path: Path, *, keep_backups: int = 5) -> None:
             olds = sorted(bdir.glob(f"{glob_escape(path.stem)}.*{path.suffix}"))
             for old in olds[:-keep_backups]:
                 old.unlink(missing_ok=True)
+        global SAVES
+        SAVES += 1  # before the replace: an interrupt right here must not be reported as "unchanged"
         os.replace(tmp, path)
     except OSError as exc:
         raise fs_error(exc, path, f"保存主表 {path.name}") from exc

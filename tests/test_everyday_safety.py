@@ -417,3 +417,98 @@ def test_reminder_to_a_refused_unit_states_the_reason(runner, master_1_6, tmp_pa
     other = next(p for n, p in emls.items() if "区科技局" in n)
     body = BytesParser(policy=policy.default).parsebytes(other.read_bytes()).get_body(("plain",)).get_content()
     assert "尚未收到贵单位的反馈表" in body
+
+
+@pytest.mark.parametrize("args,message", [
+    (["report"], "错误：缺少参数 MASTER。"),
+    (["sheets", "主表.xlsx", "--period"], "错误：选项 --period 后面要给一个值。"),
+    (["bogus"], "错误：没有命令“bogus”。"),
+    (["report", "主表.xlsx", "-o", "r.docx", "--bogus"], "错误：没有选项 --bogus。"),
+    (["init", "不存在的通知.txt", "-o", "主表.xlsx"], "“不存在的通知.txt”不存在"),
+    (["xl", "run", "nothing", "主表.xlsm"], "“nothing”不是可选的值之一"),
+])
+def test_usage_errors_are_chinese(runner, tmp_path, args, message):
+    with runner.isolated_filesystem(temp_dir=tmp_path):
+        r = runner.invoke(cli, args)
+    assert r.exit_code == 2
+    assert message in r.output
+    assert "查看用法和示例" in r.output
+    assert "Usage:" not in r.output and "Error:" not in r.output and "No such" not in r.output
+
+
+def test_python_dash_m_duban(tmp_path):
+    import subprocess
+    import sys
+
+    from duban.demo import sample_notice
+
+    master = tmp_path / "主表.xlsx"
+    proc = subprocess.run([sys.executable, "-m", "duban", "init", str(sample_notice()), "-o", str(master)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "已生成主表" in proc.stdout and master.is_file()
+
+
+def test_ctrl_c_is_chinese_with_exit_130_and_master_untouched(master_1_6, tmp_path):
+    """A real SIGINT while collect reads the returns: exit 130, "已中断，主表未修改", same bytes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    books = sorted((tmp_path / "反馈表").glob("*.xlsx"))
+    for n in range(40):  # enough files that reading them takes a while
+        for b in books:
+            (inbox / f"{n:02d}_{b.name}").write_bytes(b.read_bytes())
+    before = master_1_6.read_bytes()
+    proc = subprocess.Popen([sys.executable, "-m", "duban", "collect", str(master_1_6), str(inbox)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seen = b""
+    deadline = time.monotonic() + 120
+    while "读取反馈表".encode() not in seen and time.monotonic() < deadline:
+        chunk = os.read(proc.stderr.fileno(), 64)
+        if not chunk:
+            break
+        seen += chunk
+    assert "读取反馈表".encode() in seen, seen.decode(errors="replace")
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    err = (seen + err).decode()
+    assert proc.returncode == 130, (proc.returncode, err)
+    assert "已中断，主表未修改。" in err and "Aborted" not in err and "Traceback" not in err
+    assert master_1_6.read_bytes() == before
+    assert not list(tmp_path.glob(".主表.xlsx.duban.lock"))  # the lock is released
+
+
+def test_collect_summary_says_a_log_row_was_written(runner, master_1_6, tmp_path):
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    (inbox / "区教委.xlsx").write_bytes(b"not a workbook at all")
+    r = run(runner, "collect", master_1_6, inbox)
+    assert r.exit_code == 0, r.output
+    assert "退回" in r.output
+    assert "主表没有变化" not in r.output and "报送记录新增 1 行" in r.output
+    r = run(runner, "collect", master_1_6, inbox)  # the same file again: skipped, nothing written
+    assert "主表没有变化" in r.output
+
+
+def test_files_are_created_with_the_users_umask(runner, small_master, tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "反馈表"
+        assert run(runner, "sheets", small_master, "--period", "1-6月", "-o", out).exit_code == 0
+        assert run(runner, "report", small_master, "-o", tmp_path / "报告.docx", "--xlsx",
+                   tmp_path / "附件.xlsx").exit_code == 0
+        assert run(runner, "mail", small_master, "--outbox", tmp_path / "发件箱").exit_code == 0
+        made = [small_master, tmp_path / "报告.docx", tmp_path / "附件.xlsx",
+                *out.glob("*.xlsx"), *(tmp_path / "发件箱").glob("*.eml")]
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in made}
+        assert set(modes.values()) == {0o644}, modes
+    finally:
+        os.umask(old)

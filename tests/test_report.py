@@ -286,6 +286,7 @@ def test_pdf_without_libreoffice_says_so(filled, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert out.exists() and not out.with_suffix(".pdf").exists()
     assert "未生成 PDF：未找到 LibreOffice（soffice）" in proc.stdout
+    assert proc.stdout.count("未生成 PDF") == 1  # said once, not "未生成 PDF：…，未生成 PDF。"
 
 
 # ---------------------------------------------------------------------------
