@@ -6,12 +6,14 @@ a button entry point given a path), so that staff without Excel -- WPS users,
 say -- can do exactly what the buttons do.
 
 Defaults need no configuration: the period is the 当前期次 of 设置, outputs go
-beside the master::
+beside the master -- the one place for each output, used alike by the buttons, the
+CLI's defaults and ``duban demo`` (see :func:`feedback_dir` and friends)::
 
-    反馈表/{期次}/      feedback workbooks            (生成反馈表)
-    发件箱/{期次}/      .eml files, or sent by SMTP    (生成邮件, 催报)
+    反馈表/{期次}/      feedback workbooks            (生成反馈表, duban sheets)
+    发件箱/{期次}/      .eml files, or sent by SMTP    (生成邮件, 催报; duban mail, duban remind)
     收件箱/             returns to read                (汇总反馈)
-    报告/               the report and its annexes     (生成报告)
+    归档/{期次}/        every return read, kept        (汇总反馈, duban collect)
+    报告/               the report and its annexes     (生成报告, duban report)
 """
 from __future__ import annotations
 
@@ -102,6 +104,23 @@ def _safe(label: str) -> str:
     return "".join("_" if c in '\\/:*?"<>|' else c for c in label).strip() or "未命名期次"
 
 
+def feedback_dir(folder: Path, label: str) -> Path:
+    """Where the period's feedback workbooks go (beside the master)."""
+    return Path(folder) / FEEDBACK_DIR / _safe(label)
+
+
+def outbox_dir(folder: Path, label: str) -> Path:
+    """Where the period's mails and reminders (.eml) go (beside the master)."""
+    return Path(folder) / OUTBOX_DIR / _safe(label)
+
+
+def report_paths(folder: Path, year: int, label: str, *, draft: bool = False) -> tuple[Path, Path]:
+    """The period's report (.docx) and its annex workbook (.xlsx), in 报告/ beside the master."""
+    stem, mark = f"{year}年{_safe(label)}", "（草稿）" if draft else ""
+    return (Path(folder) / REPORT_DIR / f"{stem}推进情况报告{mark}.docx",
+            Path(folder) / REPORT_DIR / f"{stem}附件{mark}.xlsx")
+
+
 # ---------------------------------------------------------------------------
 # the actions
 # ---------------------------------------------------------------------------
@@ -110,7 +129,7 @@ def do_sheets(ctx: ActionContext) -> ActionResult:
     from .sheets import run_sheets
 
     label = current_period(ctx.store)
-    out = ctx.folder / FEEDBACK_DIR / _safe(label)
+    out = feedback_dir(ctx.folder, label)
     # In Excel, no process pool inside the RunPython process.
     result = run_sheets(ctx.store, label, out, workers=1 if ctx.in_excel else None,
                         progress=ctx.progress("生成反馈表"))
@@ -123,8 +142,8 @@ def _mail(ctx: ActionContext, remind: bool) -> ActionResult:
 
     label = current_period(ctx.store)
     master = load_master(ctx.store)
-    outbox = ctx.folder / OUTBOX_DIR / _safe(label)
-    made = ctx.folder / FEEDBACK_DIR / _safe(label)  # attach what 生成反馈表 wrote, when it did
+    outbox = outbox_dir(ctx.folder, label)
+    made = feedback_dir(ctx.folder, label)  # attach what 生成反馈表 wrote, when it did
     send = False
     if str(master.settings.get("smtp_host") or "").strip():
         what = "催报邮件" if remind else "督办邮件"
@@ -194,11 +213,8 @@ def do_report(ctx: ActionContext) -> ActionResult:
                           "请在主表“人工研判”列填写结论（确认未报送的填“未报送”）后再生成。"
                           + "\n" + "\n".join(f"  {x.line()}" for x in items[:20])
                           + (f"\n  ……共{len(items)}项" if len(items) > 20 else "") + hint)
-    folder = ctx.folder / REPORT_DIR
-    stem = f"{master.year}年{_safe(label)}"
-    name = f"{stem}推进情况报告{'（草稿）' if draft else ''}"
-    result = write_report(master, folder / f"{name}.docx", label, xlsx=folder / f"{stem}附件{'（草稿）' if draft else ''}.xlsx",
-                          draft=draft)
+    docx, xlsx = report_paths(ctx.folder, master.year, label, draft=draft)
+    result = write_report(master, docx, label, xlsx=xlsx, draft=draft)
     refresh_dashboard(ctx.store, master, label)
     return ActionResult("生成报告", result.summary_lines(), [p for p in (result.docx, result.xlsx) if p])
 

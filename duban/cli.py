@@ -133,6 +133,20 @@ def counter(label: str):
 master_arg = click.argument("master", type=click.Path(dir_okay=False, path_type=Path))
 
 
+def _period_of(master: Path, period: str | None, *, new: bool = False):
+    """(year, label) of ``period`` in the master (``new``: the label it will get when created).
+
+    For the default output places (see :mod:`duban.actions`), which are named after the period.
+    """
+    from .master import load_master
+    from .store import open_store
+
+    with open_store(master, write=False) as store:
+        model = load_master(store)
+    p = model.add_period(period) if new else model.period(period)
+    return model.year, p.label
+
+
 @cli.command()
 @click.argument("notice", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -240,10 +254,10 @@ def _mail_command(kind: str, master: Path, period, outbox, send, sheets_dir, wit
     check_outputs({"邮件输出目录": outbox}, {"主表": master, "反馈表目录": sheets_dir, "邮件模板": template})
     with open_store(master, write=False) as store:
         model = load_master(store)
-    if outbox is None:  # remind: beside the master, one folder per period and day
-        import datetime
+    if outbox is None:  # the buttons' place: 发件箱/期次/ beside the master
+        from .actions import outbox_dir
 
-        outbox = master.with_name(f"催报_{model.period(period).label}_{datetime.date.today():%Y%m%d}")
+        outbox = outbox_dir(master.parent, model.period(period).label)
     result = run_mail(model, period, outbox, kind=kind, send=send, sheets_dir=sheets_dir,
                       log_path=send_log_path(master), with_coop=with_coop, template=template,
                       progress=counter("发送邮件"))
@@ -269,20 +283,20 @@ def _mail_options(fn):
 @cli.command()
 @master_arg
 @click.option("--period", default=None, help="期次，如 1-6月（默认：设置表中的当前期次）")
-@click.option("--outbox", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="邮件文件（.eml）输出目录")
+@click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="邮件文件（.eml）输出目录（默认：主表旁的“发件箱/期次/”）")
 @_mail_options
 @friendly
 def mail(master, period, outbox, send, sheets_dir, with_coop, template):
     """给每个单位生成（并可发送）附有其反馈表的邮件。
 
-    不加 --send 只在 --outbox 目录生成 .eml 文件（双击即可在 Outlook/Foxmail 中打开发送）；
+    不加 --send 只在 --outbox 目录（默认主表旁的“发件箱/期次/”）生成 .eml 文件（双击即可在 Outlook/Foxmail 中打开发送）；
     加 --send 则通过设置表中的邮件服务器发送。每个单位每期只发送一次，记录在主表旁的
     “主表名_发送记录.csv”中；要重发某单位，删除其中该单位的行。
 
     \b
     示例：
-      duban mail 主表.xlsx --period 1-6月 --outbox 发件箱
+      duban mail 主表.xlsx --period 1-6月
       duban mail 主表.xlsx --period 1-6月 --outbox 发件箱 --sheets 反馈表 --send
     """
     _mail_command("反馈表", master, period, outbox, send, sheets_dir, with_coop, template)
@@ -292,7 +306,7 @@ def mail(master, period, outbox, send, sheets_dir, with_coop, template):
 @master_arg
 @click.option("--period", default=None, help="期次，如 1-6月（默认：设置表中的当前期次）")
 @click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="催报邮件（.eml）输出目录（默认：主表旁的“催报_期次_日期”）")
+              help="催报邮件（.eml）输出目录（默认：主表旁的“发件箱/期次/”，文件名含“催报”和日期）")
 @_mail_options
 @friendly
 def remind(master, period, outbox, send, sheets_dir, with_coop, template):
@@ -311,8 +325,8 @@ def remind(master, period, outbox, send, sheets_dir, with_coop, template):
 @cli.command()
 @master_arg
 @click.option("--period", required=True, help="期次，如 1-6月；主表没有该期次时新建（增加该期次的一组列）")
-@click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="反馈表输出目录")
+@click.option("-o", "--output", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="反馈表输出目录（默认：主表旁的“反馈表/期次/”）")
 @click.option("--with-coop", is_flag=True, default=None,
               help="配合单位也生成反馈表（默认看设置表“配合单位也发反馈表”）")
 @friendly
@@ -321,7 +335,7 @@ def sheets(master, period, out, with_coop):
 
     \b
     示例：
-      duban sheets 主表.xlsx --period 1-6月 -o 反馈表
+      duban sheets 主表.xlsx --period 1-6月
       duban sheets 主表.xlsx --period 1-9月 -o 反馈表 --with-coop
     文件名为“2022年1-6月_单位_进展反馈表.xlsx”；群体名称（如“各镇街”）按“单位”表的成员单位展开。
     """
@@ -329,6 +343,10 @@ def sheets(master, period, out, with_coop):
     from .sheets import run_sheets
     from .store import open_store
 
+    if out is None:  # the buttons' place
+        from .actions import feedback_dir
+
+        out = feedback_dir(master.parent, _period_of(master, period, new=True)[1])
     check_outputs({"反馈表输出目录": out}, {"主表": master})
     with open_store(master) as store:
         result = run_sheets(store, period, out, with_coop=with_coop, progress=counter("生成反馈表"))
@@ -379,8 +397,8 @@ def collect(master, paths, period, accept):
 @cli.command()
 @master_arg
 @click.option("--period", default=None, help="期次，如 1-6月（默认：设置表中的当前期次）")
-@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="报告文件（.docx）")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="报告文件（.docx；默认：主表旁的“报告/年度期次推进情况报告.docx”，附件表格一并生成）")
 @click.option("--xlsx", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="同时把附件表格输出为 Excel 工作簿（附件1/附件2/附件3 各一张表）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF（未安装时会提示）")
@@ -398,7 +416,7 @@ def report(master, period, out, xlsx, pdf, template, when, draft):
 
     \b
     示例：
-      duban report 主表.xlsx -o 报告.docx
+      duban report 主表.xlsx
       duban report 主表.xlsx --period 1-6月 -o 报告.docx --xlsx 附件.xlsx --pdf
       duban report 主表.xlsx -o 报告.docx --template 我的模板.docx --date 2022-07-08
       duban report 主表.xlsx -o 报告草稿.docx --draft
@@ -407,6 +425,11 @@ def report(master, period, out, xlsx, pdf, template, when, draft):
     from .settings import parse_date
 
     day = parse_date(when, "成文日期") if when else None
+    if out is None:  # the buttons' place: 报告/ beside the master, with the annex workbook
+        from .actions import report_paths
+
+        out, default_xlsx = report_paths(master.parent, *_period_of(master, period), draft=draft)
+        xlsx = xlsx or default_xlsx
     result = run_report(master, out, period, xlsx=xlsx, pdf=pdf, template=template, date=day, draft=draft)
     for line in result.summary_lines():
         click.echo(line)

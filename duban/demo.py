@@ -13,6 +13,7 @@ from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
+from .actions import feedback_dir, outbox_dir, report_paths
 from .errors import DubanError
 
 DEMO_PERIOD = "1-6月"
@@ -49,7 +50,7 @@ def step_sheets(ctx: dict, echo) -> None:
     from .store import open_store
 
     echo(f"{_circled(step_sheets)} 生成各单位{ctx['period']}进展反馈表")
-    out = ctx["out"] / "反馈表"
+    out = feedback_dir(ctx["out"], ctx["period"])
     with open_store(ctx["master"]) as store:
         master = load_master(store)
         for n, unit in enumerate(master.units, start=1):
@@ -73,7 +74,7 @@ def step_mail(ctx: dict, echo) -> None:
     echo(f"{_circled(step_mail)} 生成通知邮件（.eml，附反馈表；演示不发送）")
     with open_store(ctx["master"], write=False) as store:
         master = load_master(store)
-    out = ctx["out"] / "发件箱"
+    out = outbox_dir(ctx["out"], ctx["period"])
     result = run_mail(master, ctx["period"], out, sheets_dir=ctx.get("sheets"))
     for line in result.summary_lines():
         echo(line)
@@ -90,15 +91,14 @@ def step_report(ctx: dict, echo) -> None:
     echo(f"{'①②③④⑤⑥⑦⑧⑨⑩'[min(STEPS.index(step_report), 9)]} 生成{period}督办报告 → Word、附件 Excel、PDF")
     with open_store(ctx["master"], write=False) as store:
         master = load_master(store)
-    out = ctx["out"]
-    stem = f"{master.year}年区政府工作报告重点任务{period}推进情况报告"
-    result = run_report(ctx["master"], out / f"{stem}.docx", period, xlsx=out / f"{stem}_附件.xlsx", pdf=True)
+    docx, xlsx = report_paths(ctx["out"], master.year, period)  # where the 生成报告 button puts them
+    result = run_report(ctx["master"], docx, period, xlsx=xlsx, pdf=True)
     for line in result.summary_lines():
         echo(line)
     ctx["made"] += [("报告", result.docx), ("报告附件", result.xlsx)]
     if result.pdf:
         ctx["made"].append(("报告 PDF", result.pdf))
-        png = render_page_png(result.pdf, out / f"{stem}_第1页.png", dpi=100)
+        png = render_page_png(result.pdf, docx.with_name(f"{docx.stem}_第1页.png"), dpi=100)
         if png:
             ctx["made"].append(("报告第1页", png))
 
@@ -115,7 +115,7 @@ def step_remind(ctx: dict, echo) -> None:
     echo(f"{_circled(step_remind)} 生成催报邮件（.eml，只发给尚未报送的单位；演示不发送）")
     with open_store(ctx["master"], write=False) as store:
         master = load_master(store)
-    out = ctx["out"] / "催报邮件"
+    out = outbox_dir(ctx["out"], ctx["period"])  # beside the first mails, named …_催报_日期.eml
     result = run_mail(master, ctx["period"], out, kind=REMIND, sheets_dir=ctx.get("sheets"))
     echo(result.summary_lines()[0])
     echo(f"  已收到反馈的 {len(result.returned)} 个单位不再催报；催报：{'、'.join(result.units) or '无'}")

@@ -208,8 +208,10 @@ def step_collect(ctx: dict, echo) -> None:
         if period not in [p.label for p in master.periods] or not master.settings.get("secret"):
             from .sheets import run_sheets  # no sheets step ran before: make the period and its workbooks
 
-            run_sheets(store, period, out / "反馈表")
-            ctx["made"].append(("反馈表", out / "反馈表"))
+            from .actions import feedback_dir
+
+            run_sheets(store, period, feedback_dir(out, period))
+            ctx["made"].append(("反馈表", feedback_dir(out, period)))
             master = load_master(store)
     inbox = out / "收件箱"
     sim = simulate_returns(master, period, inbox)

@@ -512,3 +512,26 @@ def test_files_are_created_with_the_users_umask(runner, small_master, tmp_path):
         assert set(modes.values()) == {0o644}, modes
     finally:
         os.umask(old)
+
+
+def test_one_place_for_each_output(runner, small_master, tmp_path):
+    """CLI defaults, buttons and the demo put each output in the same documented place."""
+    from duban.actions import feedback_dir, outbox_dir, report_paths
+
+    folder = small_master.parent
+    assert run(runner, "sheets", small_master, "--period", "上半年").exit_code == 0
+    assert sorted(feedback_dir(folder, "1-6月").glob("*.xlsx"))
+    assert run(runner, "mail", small_master).exit_code == 0
+    assert run(runner, "remind", small_master).exit_code == 0
+    emls = [p.name for p in outbox_dir(folder, "1-6月").glob("*.eml")]
+    assert any("_催报_" in n for n in emls) and any("_催报_" not in n for n in emls)
+    r = run(runner, "report", small_master)
+    assert r.exit_code == 0, r.output
+    docx, xlsx = report_paths(folder, 2022, "1-6月")
+    assert docx.is_file() and xlsx.is_file() and str(docx) in r.output
+    r = run(runner, "xl", "run", "report", small_master)  # the button writes the very same files
+    assert r.exit_code == 0 and str(docx) in r.output
+    demo = tmp_path / "演示"
+    assert run(runner, "demo", "-o", demo).exit_code == 0
+    assert sorted(feedback_dir(demo, "1-6月").glob("*.xlsx")) and sorted(outbox_dir(demo, "1-6月").glob("*_催报_*.eml"))
+    assert report_paths(demo, 2022, "1-6月")[0].is_file()
