@@ -473,8 +473,10 @@ def _identify(ret: Return, master: Master, label: str, d: Directory) -> str:
     else:
         if ret.unit and not unit:
             unit = ""
+        from .periods import same_period
+
         m = PERIOD_IN_NAME_RE.search(inp.name)
-        if m and m.group(1) != label and not ret.refused:
+        if m and not same_period(m.group(1), label) and not ret.refused:  # 上半年 is 1-6月
             ret.problems.append(Problem("wrong_period", f"{inp.origin} 没有元数据，文件名写的期次是“{m.group(1)}”，"
                                                         f"本次汇总的是“{label}”；请核对"))
     return unit
