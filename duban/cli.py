@@ -251,7 +251,7 @@ def _mail_command(kind: str, master: Path, period, outbox, send, sheets_dir, wit
     from .outputs import check_outputs
     from .store import open_store
 
-    check_outputs({"邮件输出目录": outbox}, {"主表": master, "反馈表目录": sheets_dir, "邮件模板": template})
+    check_outputs({"邮件输出目录": outbox}, {"主表": master, "邮件模板": template})
     with open_store(master, write=False) as store:
         model = load_master(store)
     if outbox is None:  # the buttons' place: 发件箱/期次/ beside the master
