@@ -350,6 +350,8 @@ def sheets(master, period, out, with_coop):
     check_outputs({"反馈表输出目录": out}, {"主表": master})
     with open_store(master) as store:
         result = run_sheets(store, period, out, with_coop=with_coop, progress=counter("生成反馈表"))
+    if period.strip() != result.period.label:
+        click.echo(f"期次“{period.strip()}”按“{result.period.label}”处理。")
     for line in result.summary_lines():
         click.echo(line)
     if result.failed:

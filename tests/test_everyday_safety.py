@@ -65,6 +65,7 @@ def test_period_typo_is_refused_and_master_untouched(runner, master_1_6, tmp_pat
 def test_period_spellings_name_the_same_period(runner, master_1_6, tmp_path, spelling):
     r = run(runner, "sheets", master_1_6, "--period", spelling, "-o", tmp_path / "again")
     assert r.exit_code == 0, r.output
+    assert spelling.strip() == "1-6月" or f"期次“{spelling.strip()}”按“1-6月”处理。" in r.output
     data = export(runner, master_1_6)
     assert [p["label"] for p in data["periods"]] == ["1-6月"]
     assert data["current_period"] == "1-6月"
