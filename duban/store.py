@@ -293,7 +293,31 @@ class FileStore:
                 texts.setdefault(r, []).append((value if isinstance(value, str) else str(value), width))
             for r, cells in texts.items():
                 ws.row_dimensions[r].height = row_height(cells)
+            self._fit_title(ws, default)
         self._touched.clear()
+
+    @staticmethod
+    def _fit_title(ws, default: float) -> None:
+        """A title merged wider than the columns each printed page repeats is narrowed to them.
+
+        (Masters made before titles were merged that way ran off the first page.)
+        """
+        from openpyxl.utils import column_index_from_string, get_column_letter
+
+        from .textfit import text_lines
+
+        cols = (ws.print_title_cols or "").replace("$", "")
+        if ":" not in cols:
+            return
+        last = column_index_from_string(cols.split(":")[1])
+        for rng in list(ws.merged_cells.ranges):
+            if rng.min_row == rng.max_row == 1 and rng.min_col == 1 and rng.max_col > last:
+                title = ws.cell(1, 1).value
+                ws.unmerge_cells(str(rng))
+                ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last)
+                width = sum(ws.column_dimensions[get_column_letter(c)].width or default for c in range(1, last + 1))
+                if isinstance(title, str):
+                    ws.row_dimensions[1].height = text_lines(title, width * 11 / 16) * 22 + 10
 
     def commit(self) -> None:
         if not self.dirty and self.path.exists():

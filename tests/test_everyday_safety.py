@@ -536,3 +536,22 @@ def test_one_place_for_each_output(runner, small_master, tmp_path):
     assert run(runner, "demo", "-o", demo).exit_code == 0
     assert sorted(feedback_dir(demo, "1-6月").glob("*.xlsx")) and sorted(outbox_dir(demo, "1-6月").glob("*_催报_*.eml"))
     assert report_paths(demo, 2022, "1-6月")[0].is_file()
+
+
+def test_an_older_masters_title_is_narrowed_to_the_repeated_columns(runner, master_1_6, tmp_path):
+    """Masters made before this fix had the title merged over A:H (it ran off the first page)."""
+    wb = openpyxl.load_workbook(master_1_6)
+    ws = wb["重点任务"]
+    ws.unmerge_cells("A1:C1")
+    ws.merge_cells("A1:H1")
+    for r in range(3, ws.max_row + 1):
+        ws.row_dimensions[r].height = None  # and had no row heights
+    wb.save(master_1_6)
+    before = export(runner, master_1_6)
+    assert run(runner, "status", master_1_6).exit_code == 0
+    ws = openpyxl.load_workbook(master_1_6)["重点任务"]
+    assert [r.coord for r in ws.merged_cells.ranges] == ["A1:C1"]
+    assert ws["A1"].value.endswith("重点工作任务分解及推进情况")
+    assert all(ws.row_dimensions[r].height for r in range(3, ws.max_row + 1))
+    after = export(runner, master_1_6)
+    assert [t["task"] for t in after["tasks"]] == [t["task"] for t in before["tasks"]]
