@@ -461,7 +461,10 @@ def test_ctrl_c_is_chinese_with_exit_130_and_master_untouched(master_1_6, tmp_pa
     inbox = tmp_path / "收件箱"
     inbox.mkdir()
     books = sorted((tmp_path / "反馈表").glob("*.xlsx"))
-    for n in range(40):  # enough files that reading them takes a while
+    from duban.collect import PARALLEL_READ_MIN
+
+    assert 30 * len(books) < PARALLEL_READ_MIN  # read in this process, one progress line per file
+    for n in range(30):  # enough files that reading them takes a while (under collect.PARALLEL_READ_MIN)
         for b in books:
             (inbox / f"{n:02d}_{b.name}").write_bytes(b.read_bytes())
     before = master_1_6.read_bytes()
