@@ -43,11 +43,18 @@ def wrap_text(text: str, width: float, *, indent: str = "", wide: float = 2.1) -
     """``text`` cut into lines of at most ``width`` characters (for sheets whose cells do not wrap)."""
     out: list[str] = []
     for para in str(text).split("\n"):
-        line, prefix = "", ""
+        lines, line, prefix = [], "", ""
         for ch in para:
             if line and visual_width(prefix + line + ch, wide) > width:
-                out.append(prefix + line)
+                lines.append(prefix + line)
                 line, prefix = "", indent
             line += ch
-        out.append(prefix + line)
+        if len(lines) and visual_width(line, wide) <= ORPHAN and visual_width(lines[-1] + line, wide) <= width + ORPHAN:
+            lines[-1] += line  # no line of its own for a last "列。"
+        else:
+            lines.append(prefix + line)
+        out.extend(lines)
     return out
+
+
+ORPHAN = 6  # a wrapped paragraph's last bit this short (character units) stays on the line before
