@@ -465,8 +465,10 @@ def xl_upgrade(master, out):
       duban xl upgrade 主表.xlsx -o 2022督办主表.xlsm
       duban xl upgrade 主表.xlsm
     """
+    from .outputs import check_outputs
     from .xlsetup import upgrade_master
 
+    check_outputs({"宏主表": out}, {})  # the backup folder is no place for it
     path = upgrade_master(master, out)
     click.echo(f"已生成宏主表：{path}")
     click.echo(f"下一步：在要使用按钮的电脑上运行 duban xl setup {path.name}")

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from duban.cli import cli
+from duban.demo import sample_notice
 from duban.periods import PeriodFormatError, normalize_period
 
 
@@ -148,15 +149,15 @@ def test_outputs_inside_backup_folder_are_refused(runner, master_1_6, tmp_path):
     for args in (["report", master_1_6, "-o", backups / "r.docx"],
                  ["sheets", master_1_6, "--period", "1-6月", "-o", backups / "反馈表"],
                  ["export", master_1_6, "--csv", backups / "导出"],
-                 ["mail", master_1_6, "--outbox", backups / "发件箱"]):
+                 ["mail", master_1_6, "--outbox", backups / "发件箱"],
+                 ["xl", "upgrade", master_1_6, "-o", backups / "主表.xlsm"],
+                 ["init", sample_notice(), "-o", backups / "新主表.xlsx"]):
         r = run(runner, *args)
         assert r.exit_code == 1 and "备份文件夹" in r.output, (args, r.output)
     assert sorted(p.name for p in backups.iterdir()) == listing
 
 
 def test_init_over_the_notice_is_refused(runner, tmp_path):
-    from duban.demo import sample_notice
-
     r = run(runner, "init", sample_notice(), "-o", tmp_path / "主表.xlsx")
     assert r.exit_code == 0
     notice = tmp_path / "通知.xlsx"
@@ -440,8 +441,6 @@ def test_usage_errors_are_chinese(runner, tmp_path, args, message):
 def test_python_dash_m_duban(tmp_path):
     import subprocess
     import sys
-
-    from duban.demo import sample_notice
 
     master = tmp_path / "主表.xlsx"
     proc = subprocess.run([sys.executable, "-m", "duban", "init", str(sample_notice()), "-o", str(master)],
