@@ -79,7 +79,50 @@ def usage_message(exc: click.UsageError) -> str:
     return "\n".join(lines)
 
 
-class DubanGroup(click.Group):
+class _ZhFormatter(click.HelpFormatter):
+    """--help in Chinese: the usage line and the section headings."""
+
+    SECTIONS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+
+    def write_usage(self, prog, args="", prefix=None):
+        args = args.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]...")
+        super().write_usage(prog, args, prefix="用法：")
+
+    def section(self, name):
+        return super().section(self.SECTIONS.get(name, name))
+
+    def write_heading(self, heading):
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+
+class _ZhContext(click.Context):
+    formatter_class = _ZhFormatter
+
+
+class _Zh:
+    """Mixin for commands and groups: the Chinese help formatter and help-option text."""
+
+    context_class = _ZhContext
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "显示本说明（含示例）并退出"
+        return option
+
+
+class _ZhCommand(_Zh, click.Command):
+    pass
+
+
+class _ZhGroup(_Zh, click.Group):
+    command_class = _ZhCommand
+
+
+_ZhGroup.group_class = _ZhGroup
+
+
+class DubanGroup(_ZhGroup):
     """The top-level group: Chinese for usage errors and Ctrl-C, whoever calls ``main``."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
@@ -106,7 +149,7 @@ class DubanGroup(click.Group):
 
 
 @click.group(cls=DubanGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="duban")
+@click.version_option(package_name="duban", help="显示版本号并退出")
 def cli():
     """督办（duban）：区政府工作报告目标任务督办工具。
 

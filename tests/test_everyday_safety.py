@@ -557,3 +557,11 @@ def test_an_older_masters_title_is_narrowed_to_the_repeated_columns(runner, mast
     assert all(ws.row_dimensions[r].height for r in range(3, ws.max_row + 1))
     after = export(runner, master_1_6)
     assert [t["task"] for t in after["tasks"]] == [t["task"] for t in before["tasks"]]
+
+
+def test_help_is_chinese_too(runner):
+    for args in (["--help"], ["report", "--help"], ["xl", "--help"], ["xl", "run", "--help"]):
+        r = runner.invoke(cli, args)
+        assert r.exit_code == 0, args
+        assert r.output.startswith("用法：duban") and "选项：" in r.output and "显示本说明" in r.output, args
+        assert "Usage:" not in r.output and "Options:" not in r.output and "Show this message" not in r.output, args
