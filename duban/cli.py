@@ -148,7 +148,7 @@ class DubanGroup(_ZhGroup):
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
-@click.group(cls=DubanGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="duban", cls=DubanGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="duban", help="显示版本号并退出")
 def cli():
     """督办（duban）：区政府工作报告目标任务督办工具。
