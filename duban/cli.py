@@ -266,7 +266,7 @@ def demo(out):
 
 @cli.command()
 @master_arg
-@click.option("--period", default=None, help="期次，如 1-6月（默认：设置表中的当前期次）")
+@click.option("--period", default=None, help="期次：1-N月 或 全年，如 1-6月（上半年、1至6月 等写法亦可；默认：设置表中的当前期次）")
 @friendly
 def status(master, period):
     """研判每项任务和指标的进展状态，写入主表的“系统研判”“研判理由”列。
@@ -325,7 +325,7 @@ def _mail_options(fn):
 
 @cli.command()
 @master_arg
-@click.option("--period", default=None, help="期次，如 1-6月（默认：设置表中的当前期次）")
+@click.option("--period", default=None, help="期次：1-N月 或 全年，如 1-6月（上半年、1至6月 等写法亦可；默认：设置表中的当前期次）")
 @click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="邮件文件（.eml）输出目录（默认：主表旁的“发件箱/期次/”）")
 @_mail_options
@@ -347,7 +347,7 @@ def mail(master, period, outbox, send, sheets_dir, with_coop, template):
 
 @cli.command()
 @master_arg
-@click.option("--period", default=None, help="期次，如 1-6月（默认：设置表中的当前期次）")
+@click.option("--period", default=None, help="期次：1-N月 或 全年，如 1-6月（上半年、1至6月 等写法亦可；默认：设置表中的当前期次）")
 @click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="催报邮件（.eml）输出目录（默认：主表旁的“发件箱/期次/”，文件名含“催报”和日期）")
 @_mail_options
@@ -367,7 +367,7 @@ def remind(master, period, outbox, send, sheets_dir, with_coop, template):
 
 @cli.command()
 @master_arg
-@click.option("--period", required=True, help="期次，如 1-6月；主表没有该期次时新建（增加该期次的一组列）")
+@click.option("--period", required=True, help="期次：1-N月 或 全年，如 1-6月（上半年、1至6月 等写法亦可）；主表没有该期次时新建（增加该期次的一组列）")
 @click.option("-o", "--output", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="反馈表输出目录（默认：主表旁的“反馈表/期次/”）")
 @click.option("--with-coop", is_flag=True, default=None,
@@ -404,7 +404,7 @@ def sheets(master, period, out, with_coop):
 @cli.command()
 @master_arg
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--period", default=None, help="期次，如 1-6月（默认：设置表中的当前期次）")
+@click.option("--period", default=None, help="期次：1-N月 或 全年，如 1-6月（上半年、1至6月 等写法亦可；默认：设置表中的当前期次）")
 @click.option("--accept-unsigned", "accept", multiple=True, type=click.Path(path_type=Path),
               help="采用这个无签名文件（报送记录中为“待确认”的），即使该单位已有签名的报送；可重复")
 @friendly
@@ -441,7 +441,7 @@ def collect(master, paths, period, accept):
 
 @cli.command()
 @master_arg
-@click.option("--period", default=None, help="期次，如 1-6月（默认：设置表中的当前期次）")
+@click.option("--period", default=None, help="期次：1-N月 或 全年，如 1-6月（上半年、1至6月 等写法亦可；默认：设置表中的当前期次）")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="报告文件（.docx；默认：主表旁的“报告/年度期次推进情况报告.docx”，附件表格一并生成）")
 @click.option("--xlsx", type=click.Path(dir_okay=False, path_type=Path), default=None,
