@@ -434,6 +434,11 @@ def collect(master, paths, period, accept):
     check_inputs_exist([*paths, *accept], "要汇总的文件或文件夹")
     if any(os.path.exists(master) and os.path.samefile(p, master) for p in [*paths, *accept]):
         raise OutputError(f"要汇总的文件中有主表本身（{master}）：请给出各单位报回的反馈表或收件文件夹。主表未修改。")
+    home = master.resolve().parent
+    for p in paths:  # the office folder holds the master, its backups and the blank 反馈表/: not returns
+        if p.is_dir() and (p.resolve() == home or p.resolve() in home.parents):
+            raise OutputError(f"要汇总的文件夹“{p}”里有主表本身（以及备份、下发的空白反馈表）：请给出收件文件夹，"
+                              f"如 {master.parent / '收件箱'}。主表未修改。")
     result = run_collect(master, paths, period, progress=counter("读取反馈表"), accept_unsigned=accept)
     for line in result.summary_lines():
         click.echo(line)

@@ -51,7 +51,9 @@ def test_period_typo_is_refused_and_master_untouched(runner, master_1_6, tmp_pat
     assert "--end" not in r.output
     assert master_1_6.read_bytes() == before
     assert not out.exists()
-    for cmd in (["status"], ["collect", tmp_path], ["report", "-o", tmp_path / "r.docx"],
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    for cmd in (["status"], ["collect", inbox], ["report", "-o", tmp_path / "r.docx"],
                 ["remind", "--outbox", tmp_path / "催报"], ["mail", "--outbox", tmp_path / "发件箱"]):
         r = run(runner, cmd[0], master_1_6, *cmd[1:], "--period", typo)
         assert r.exit_code == 1, (cmd, r.output)
@@ -175,6 +177,9 @@ def test_collect_the_master_itself_is_refused(runner, master_1_6):
     before = master_1_6.read_bytes()
     r = run(runner, "collect", master_1_6, master_1_6)
     assert r.exit_code == 1 and "主表本身" in r.output
+    # the office folder: the master, its backups and the blank workbooks sent out are no returns
+    r = run(runner, "collect", master_1_6, master_1_6.parent)
+    assert r.exit_code == 1 and "主表本身" in r.output and "收件箱" in r.output
     assert master_1_6.read_bytes() == before
 
 
