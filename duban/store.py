@@ -269,7 +269,7 @@ class FileStore:
         """
         from openpyxl.utils import column_index_from_string
 
-        from .textfit import DEFAULT_WIDTH, row_height
+        from .textfit import DEFAULT_WIDTH, WIDE, height_for_lines, text_lines
 
         for sheet, rows in self._touched.items():
             if sheet not in self.wb.sheetnames or not rows:
@@ -283,16 +283,19 @@ class FileStore:
                     widths[c] = 0.0 if cd.hidden else (cd.width or default)
             anchors = {(rng.min_row, rng.min_col) for rng in ws.merged_cells.ranges}
             wraps = {i: bool(a.wrap_text) for i, a in enumerate(self.wb._alignments)}
-            texts: dict[int, list[tuple[str, float]]] = {}
+            lines: dict[int, int] = {}  # row → lines of its tallest wrapped cell
             for (r, c), cell in ws._cells.items():
                 if r not in rows or (r, c) in anchors:
                     continue
                 value, width, style = cell._value, widths.get(c, default), cell._style
                 if value is None or value == "" or not width or style is None or not wraps.get(style.alignmentId):
                     continue
-                texts.setdefault(r, []).append((value if isinstance(value, str) else str(value), width))
-            for r, cells in texts.items():
-                ws.row_dimensions[r].height = row_height(cells)
+                text = value if isinstance(value, str) else str(value)
+                n = 1 if len(text) * WIDE <= width - 1 and "\n" not in text else text_lines(text, width)
+                if n > lines.get(r, 0):
+                    lines[r] = n
+            for r, n in lines.items():
+                ws.row_dimensions[r].height = height_for_lines(n)
             self._fit_title(ws, default)
         self._touched.clear()
 

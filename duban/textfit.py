@@ -15,15 +15,17 @@ _WIDE = re.compile("[\u2e80-\U0010ffff]")  # CJK and other double-width characte
 
 MAX_ROW_HEIGHT = 409  # Excel's limit, in points
 DEFAULT_WIDTH = 8.43  # a column without a width, in characters
+WIDE = 2.1  # width of a CJK character, in character units (11 pt body text)
+LINE = 15.0  # points per line of 11 pt body text
 
 
-def visual_width(text: str, wide: float = 2.1) -> float:
+def visual_width(text: str, wide: float = WIDE) -> float:
     """Width of ``text`` in character units (a CJK character counts ``wide``)."""
     n_wide = len(_WIDE.findall(text))
     return len(text) + n_wide * (wide - 1.0)
 
 
-def text_lines(text: str, width: float, wide: float = 2.1) -> int:
+def text_lines(text: str, width: float, wide: float = WIDE) -> int:
     """Lines a wrapped cell of ``width`` characters needs (CJK characters count ``wide``)."""
     usable = max(1.0, width - 1.0)
     text = str(text)
@@ -32,14 +34,18 @@ def text_lines(text: str, width: float, wide: float = 2.1) -> int:
     return sum(max(1, math.ceil(visual_width(p, wide) / usable)) for p in text.split("\n"))
 
 
-def row_height(texts_and_widths: Iterable[tuple[str, float]], *, line: float = 15.0,
-               min_lines: int = 1, wide: float = 2.1) -> float:
+def row_height(texts_and_widths: Iterable[tuple[str, float]], *, line: float = LINE,
+               min_lines: int = 1, wide: float = WIDE) -> float:
     """An explicit row height (points) that shows every wrapped cell completely."""
     lines = max([min_lines] + [text_lines(t, w, wide) for t, w in texts_and_widths if t])
+    return height_for_lines(lines, line)
+
+
+def height_for_lines(lines: int, line: float = LINE) -> float:
     return min(MAX_ROW_HEIGHT, lines * line + 4)
 
 
-def wrap_text(text: str, width: float, *, indent: str = "", wide: float = 2.1) -> list[str]:
+def wrap_text(text: str, width: float, *, indent: str = "", wide: float = WIDE) -> list[str]:
     """``text`` cut into lines of at most ``width`` characters (for sheets whose cells do not wrap)."""
     out: list[str] = []
     for para in str(text).split("\n"):
