@@ -21,7 +21,7 @@ class PeriodFormatError(PeriodError):
 
 
 VALID_FORMS = "“1-3月”“1-6月”“1-9月”“全年”（或“1-N月”，N 为 1 到 12）"
-ACCEPTED_SPELLINGS = "也可写成 1—6月、1至6月、１-６月、一至六月、上半年、一季度、前三季度、年度"
+ACCEPTED_SPELLINGS = "也可写成 1—6月、1至6月、１-６月、一至六月、截至6月底、上半年、一季度、前三季度、年度"
 
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _DASHES = "-‐‑‒–—―－~～〜至到"
@@ -66,6 +66,12 @@ def normalize_period(text: str | None) -> str:
         return "1-6月"
     if s == "下半年":
         raise _refuse(raw, "不是从1月起累计的期次（下半年请用“全年”）")
+    m = re.fullmatch(rf"截[至止]{_NUM}月(份)?(底|末)?", s)  # "截至6月底" is cumulative by definition
+    if m:
+        n = _number(m.group(1))
+        if n is not None and 1 <= n <= 12:
+            return f"1-{n}月"
+        raise _refuse(raw)
     m = _RANGE_RE.match(s)
     if m:
         first, last = _number(m.group(1)), _number(m.group(2))

@@ -101,6 +101,7 @@ def test_period_parser_table():
     assert normalize_period("前三季度") == "1-9月"
     assert normalize_period("年度") == normalize_period("全年") == "全年"
     assert normalize_period("1至十二月") == "1-12月"
+    assert normalize_period("截至6月底") == normalize_period("1-6月份") == "1-6月"
     with pytest.raises(PeriodFormatError, match="到6月底请写“1-6月”"):
         normalize_period("6月")
     with pytest.raises(PeriodFormatError, match="到第二季度末请写“1-6月”"):
