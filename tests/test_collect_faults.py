@@ -168,8 +168,9 @@ def test_immutable_master_is_reported_as_permission_not_as_open_in_excel(master,
 @needs_root
 def test_folder_without_permission_to_create_the_lock(master, tmp_path):
     before = master.read_bytes()
+    (tmp_path / "收件").mkdir(exist_ok=True)  # the master's own folder is refused as a source
     with immutable(tmp_path):
-        r = run("collect", master, tmp_path)
+        r = run("collect", master, tmp_path / "收件")
     assert r.exit_code == 1 and "建立锁文件" in r.output and "没有写入权限" in r.output
     assert master.read_bytes() == before
 
@@ -227,7 +228,8 @@ def test_live_lock_is_respected_and_named(master, tmp_path, content, age):
     lock.write_bytes(content if content is not None else f"{os.getpid()}\n{socket.gethostname()}\n".encode())
     os.utime(lock, (time.time() - age, time.time() - age))
     before = master.read_bytes()
-    r = run("collect", master, tmp_path)
+    (tmp_path / "收件").mkdir(exist_ok=True)  # the master's own folder is refused as a source
+    r = run("collect", master, tmp_path / "收件")
     assert r.exit_code == 1 and "另一个 duban 进程" in r.output and "主表未被修改" in r.output
     if content:
         assert "other-host" in r.output
