@@ -551,8 +551,9 @@ XL_BUTTONS = ("sheets", "mail", "collect", "status", "report", "remind", "upgrad
 @click.argument("button", type=click.Choice(XL_BUTTONS))
 @click.argument("master", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--send", is_flag=True, help="mail/remind：设置表已填写 SMTP 服务器时直接发送（按钮中会先询问）")
+@click.option("--draft", is_flag=True, help="report：还有待定事项时生成草稿（按钮中会先询问；不加则不生成）")
 @friendly
-def xl_run(button, master, send):
+def xl_run(button, master, send, draft):
     """不开 Excel，做与主表按钮完全相同的事（WPS 用户、没有 Excel 的电脑用它）。
 
     \b
@@ -566,10 +567,13 @@ def xl_run(button, master, send):
       duban xl run sheets 主表.xlsm
       duban xl run collect 主表.xlsm
       duban xl run mail 主表.xlsm --send
+      duban xl run report 主表.xlsm --draft
     """
     from .actions import run_on_file
 
-    result = run_on_file(button, master, confirm=lambda question: send, progress=counter)
+    # the button's one question: "send now?" for mail/remind, "write a draft?" for report
+    answer = draft if button == "report" else send
+    result = run_on_file(button, master, confirm=lambda question: answer, progress=counter)
     for line in result.lines:
         click.echo(line)
     if result.failed:

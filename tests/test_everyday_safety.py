@@ -588,3 +588,18 @@ def test_help_is_chinese_too(runner):
         assert r.exit_code == 0, args
         assert r.output.startswith("用法：duban") and "选项：" in r.output and "显示本说明" in r.output, args
         assert "Usage:" not in r.output and "Options:" not in r.output and "Show this message" not in r.output, args
+
+
+def test_xl_run_report_writes_a_draft_only_when_asked(runner, small_master):
+    """`xl run report --send` must not answer the draft question: only --draft does."""
+    from duban.actions import report_paths
+
+    folder = small_master.parent
+    assert run(runner, "sheets", small_master, "--period", "1-6月").exit_code == 0
+    assert run(runner, "status", small_master).exit_code == 0  # every task still 未报送: items are open
+    r = run(runner, "xl", "run", "report", small_master, "--send")
+    assert r.exit_code == 1 and "未生成报告" in r.output, r.output
+    assert not any(p.exists() for p in report_paths(folder, 2022, "1-6月", draft=True))
+    r = run(runner, "xl", "run", "report", small_master, "--draft")
+    assert r.exit_code == 0, r.output
+    assert all(p.is_file() for p in report_paths(folder, 2022, "1-6月", draft=True))
