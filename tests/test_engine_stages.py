@@ -188,9 +188,9 @@ def test_corpus_agreement_floor():
     assert len(s["normal_called_done"]) <= 2, s
 
 
-@pytest.mark.parametrize("corpus, n", [("EXTRA", 60), ("COUNTY", 50)])
+@pytest.mark.parametrize("corpus, n", [("EXTRA", 60), ("COUNTY", 50), ("MONTHS", 40), ("INDICATORS", 30)])
 def test_blind_corpora_agreement_floor(corpus, n):
-    """Cases written by sessions that never saw the engine (2023 and 2024, 1-6月 and 1-11月 periods)."""
+    """Cases written by sessions that never saw the engine (2023–2025, monthly periods, indicators)."""
     spec = importlib.util.spec_from_file_location("judge_accuracy", ROOT / "benchmarks" / "judge_accuracy.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)

@@ -113,7 +113,8 @@ def _overlap(t: TargetSpec, r: Reading) -> float:
         return 0.0
     q = r.q
     near = (q.subject or "") + (q.verb or "")
-    return max(subject_overlap(key, near), 0.8 * subject_overlap(key, r.clause.text),
+    head = 0.7 if (q.subject and len(q.subject) >= 2 and key.endswith(q.subject)) else 0.0  # 全民健身设施“点位”
+    return max(head, subject_overlap(key, near), 0.8 * subject_overlap(key, r.clause.text),
                0.6 * subject_overlap(key, r.clause.sentence))
 
 
@@ -145,12 +146,16 @@ def _count_candidates(t: TargetSpec, prog: Progress, R: Rules, n_count_targets: 
         if f is None:
             continue
         ov = _overlap(t, r)
-        if t.measure is None and q.unit is not None and ov < R.min_subject_overlap:
+        before = r.clause.text[:max(0, q.span[0] - r.clause.start)]
+        own_verb = bool(t.verb and len(t.verb) >= 2 and (t.verb in (q.verb or "") or t.verb in before[-6:]))
+        if t.measure is None and q.unit is not None and ov < R.min_subject_overlap and not own_verb:
             continue
         same_measure = q.unit == t.measure or q.unit in _SYN.get(t.measure or "", ()) or (q.unit, t.measure) in _CONVERT
         if t.goal and not same_measure and not 0.02 <= q.value * f / t.goal <= 5:
             continue  # "惠及居民1.26万户" is not "改造老旧小区45个"
-        if q.subject and ov < R.min_subject_overlap and not (r.remainder and n_count_targets == 1):
+        measured = q.kind == "amount" and (q.unit, t.measure) in _CONVERT and ov > 0  # 62公顷 for …1500亩
+        if q.subject and ov < R.min_subject_overlap and not (r.remainder and n_count_targets == 1) \
+                and not (own_verb and n_count_targets == 1) and not measured:
             # a named quantity of something else (资金, 人次, 培训 …); "另11个…" refers to the target itself
             if n_count_targets > 1 or subject_overlap(_key(t), r.clause.sentence) < 0.5:
                 continue
@@ -188,6 +193,10 @@ def _prep_after(r: Reading, t: TargetSpec, R: Rules) -> bool:
     """"已完成全区110所中小学校园安全隐患排查" for 排查整治: the clause names a preparatory
     or partial step after the number, not the target's own completion."""
     after = r.clause.text[max(0, r.q.span[1] - r.clause.start):]
+    done_then = re.search(r"(?:完成|已)([^，,；;。]*)", after)
+    if done_then and (R.stage_prep_re.search(done_then.group(1)) or R.scope_re.search(done_then.group(1))) and not (
+            R.stage_done_re.search(done_then.group(1)) or R.stage_inuse_re.search(done_then.group(1))):
+        return True  # what was completed is a preparatory step
     m = R.stage_prep_re.search(after) or R.scope_re.search(after)
     if not m:
         return False
@@ -258,7 +267,7 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
     under_value += sum(r.q.value * f for r, f in arranged)
     remainder_under = any(
         re.search(r"(?:其余|剩余)[^，,；;。]{0,12}(?:正在|在建|施工|安装|推进|落实)", c.text)
-        and not re.search(r"未|暂缓|停", c.text) for c in prog.clauses)
+        and not re.search(r"未|暂缓|停|将|计划|下一步|拟|方案|设计|招标|手续", c.text) for c in prog.clauses)
     label = t.text
     if a.share is None:
         for c in prog.clauses:
@@ -769,6 +778,16 @@ def assess_process(t: TargetSpec, prog: Progress, expected: float | None, R: Rul
         a.unit = c.unit
         a.line = f"{t.text}：序时进度已达{share_pct(expected)}，仍“{w}”"
         return a
+    if re.search(r"下降", t.text) and not re.search(r"增长|提高|提升", t.text):
+        # a result target of decline (事故起数、死亡人数“双下降”): the year-on-year figures decide
+        ups = [c for c in prog.clauses if re.search(r"同比[^，,；;。]*?(?:上升|增长|增加)|(?:上升|增加)\s*\d", c.text)]
+        downs = [c for c in prog.clauses if re.search(r"同比[^，,；;。]*?(?:下降|减少)", c.text)]
+        if ups or downs:
+            c = (ups or downs)[0]
+            a.quote, a.unit = strip_marker(c.text), c.unit
+            a.state = "behind" if ups else ("met" if expected is not None and expected >= R.year_end_share else "on_track")
+            a.line = f"{t.text}：{a.quote}" + ("，未实现下降" if ups else "")
+            return a
     building = bool(re.search(r"建设|建|改造|迁建", (t.verb or "") + (t.object or "")[:4]))
     if building and best is not None and best.stage == "前期" and expected is not None \
             and rshare(expected) >= R.prep_ok_share and not any(m.stage != "前期" for m in prog.stages):

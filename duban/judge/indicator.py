@@ -9,7 +9,7 @@ import re
 from datetime import date
 from typing import Mapping
 
-from ..quantities import _fmt, match, parse_number, parse_progress, parse_quantities, parse_targets
+from ..quantities import _fmt, match, parse_number, parse_progress, parse_quantities, parse_targets, subject_overlap
 from .align import growth_text
 from .evidence import strip_marker
 from .model import IND_MET, IND_MISSED, IND_ON_COURSE, MANUAL, NOT_REPORTED, Judgement, evidence_record
@@ -48,6 +48,47 @@ def _actual_from_string(actual: str, kind: str) -> float | None:
 _KIND = {"growth": "growth", "points": "growth", "percent": "level"}
 _FIGURE_RE = re.compile(r"(?:同比)?(?:增长|下降|增加|减少|回落|达到?|为)?\s*[-－]?\d+(?:\.\d+)?\s*(?:%|％|个百分点)")
 _NAME_TAIL_RE = re.compile(r"(?:同比)?(?:增长|下降|达到?|控制在|突破|实现|完成|保持|提高|降低)[^，,；;。]*$")
+
+
+_GROWTH_RE = re.compile(r"(增长|下降|上升|回落)\s*(-?\d+(?:\.\d+)?)\s*[%％]")
+_SHARE_OF_TASK_RE = re.compile(r"(?:完成|达到)[^，,；;。]{0,16}?(?:年度)?(?:任务|目标)的\s*((?:\d+(?:\.\d+)?\s*[%％][、和及]?\s*)+)")
+
+
+def _qualitative_figures(target: str, p: str, period_end, year, R: Rules):
+    """Figures that decide a qualitative indicator, or None to fall back on the words.
+
+    * "与经济增长同步": the income growth against the economy's growth (a point apart is in step);
+    * "…下降完成市下达任务": a rise is off course;
+    * "完成市下达年度任务的92%、88%": shares of the annual task against 序时.
+    """
+    if not p:
+        return None
+    if "同步" in target:
+        figures = [(m.group(1), float(m.group(2)), m.start()) for m in _GROWTH_RE.finditer(p)]
+        econ = next((f for f in figures if re.search(r"(?:地区生产总值|经济|GDP)[^，,；;。]{0,6}$", p[:f[2]])), None)
+        own = next((f for f in figures if f is not econ), None)
+        if econ and own:
+            v_own = -own[1] if own[0] in ("下降", "回落") else own[1]
+            v_econ = -econ[1] if econ[0] in ("下降", "回落") else econ[1]
+            gap = round(v_econ - v_own, 2)
+            quote = _RANK_RE.sub("", _strip_marker(_clause_at(p, own[2])))
+            if gap <= 1.0:
+                return IND_ON_COURSE, f"增长{_fmt(v_own)}%，经济增长{_fmt(v_econ)}%，基本同步", quote
+            return IND_MISSED, f"增长{_fmt(v_own)}%，低于经济增长{_fmt(v_econ)}%达{_fmt(gap)}个百分点，未同步", quote
+    if "下降" in target:
+        up = re.search(r"(?:同比|较上年)[^，,；;。]{0,6}?(?:上升|增长|增加)\s*\d+(?:\.\d+)?\s*[%％]|不降反升", p)
+        if up:
+            return IND_MISSED, f"进展显示“{_clause_at(p, up.start())}”，未实现下降", _clause_at(p, up.start())
+    m = _SHARE_OF_TASK_RE.search(p)
+    share = elapsed_share(period_end, year) if period_end is not None else None
+    if m and share is not None:
+        values = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", m.group(1))]
+        low = min(values)
+        quote = _RANK_RE.sub("", _strip_marker(_clause_at(p, m.start())))
+        if low / 100.0 >= share - R.lag_points / 100.0:
+            return IND_ON_COURSE, f"完成年度任务的{'、'.join(_fmt(v) + '%' for v in values)}，时序进度{_share_pct(share)}", quote
+        return IND_MISSED, f"完成年度任务的{_fmt(low)}%，低于时序进度{_share_pct(share)}", quote
+    return None
 
 
 def _indicator_name(target: str, subject: str | None) -> str:
@@ -143,7 +184,12 @@ def _judge(
     ts = [t for t in parse_targets(target)]
     details: dict = {}
     if not ts:
-        # qualitative target (空气质量完成年度目标任务)
+        # qualitative target (空气质量完成年度目标任务): first what the figures say, then the words
+        read = _qualitative_figures(target, p, period_end, year, R)
+        if read is not None:
+            status, why, quote = read
+            details["quote"] = quote
+            return Judgement(status, f"{target.strip()}：{why}", details)
         off = R.indicator_off_course_re.search(p)
         if off:
             details["quote"] = _RANK_RE.sub("", _strip_marker(_clause_at(p, off.start())))
@@ -167,6 +213,18 @@ def _judge(
         else:
             value = _actual_from_string(a_str, t.kind)
         shown = a_str
+    if value is not None and not blank_p and t.kind in ("growth", "points", "percent"):
+        mt = match([t], parse_progress(p), min_overlap=R.min_subject_overlap)[0]
+        q = mt.quantity
+        if q is not None and q.kind == t.kind and q.subject and subject_overlap(t.subject or target, q.subject) >= 0.6 \
+                and abs(q.value - value) > 0.5:
+            tol = R.indicator_about_tolerance if t.qualifier == "about" else 0.0
+            def ok(v):
+                return v <= t.value if t.qualifier == "at_most" else v >= t.value - tol - 1e-9
+            if ok(q.value) != ok(value):
+                details["actual"] = value
+                return Judgement(MANUAL, f"{target}：实际值栏填写{a_str}，进展中为“{q.display}”，两者不一致，请核实", details)
+            value, shown = q.value, q.display  # same verdict either way: the text's full-scope figure
     if value is None and not blank_p:
         mt = match([t], parse_progress(p), min_overlap=R.min_subject_overlap)[0]
         if mt.quantity is not None and mt.quantity.kind != "completion_ratio":

@@ -138,6 +138,13 @@ def _task_targets(task_text: str, R: Rules) -> tuple[TargetSpec, ...]:
         qs = [t for t in quantified if a <= t.span[0] < b and not _descriptor(text, t)]
         body = _LEAD_ADVERBS_RE.sub("", part.strip())
         pm = R.process_verbs_re.match(body)
+        result = re.search(r"(?:建成投产|建成投用|建成|投产|投用|落地|开工|竣工|完工|开业|上市)$", body)
+        if qs and pm and result and _kind_of(qs[0]) == "count":
+            # 推动…等5个重点招商项目建成投产: a count of results
+            t = qs[0]
+            out.append(TargetSpec("count", part.strip(), result.group(0), t.subject, t.value, t.unit, t.qualifier,
+                                  False, True, index, (), t))
+            continue
         if qs and pm and all(t.verb in _GENERIC_BUILD for t in qs) and _kind_of(qs[0]) == "count":
             # 加快建设树人和平小学等4所中小学: a process, the number only names the scope
             out.append(TargetSpec("process", part.strip(), pm.group(0), body[len(pm.group(0)):], part=index))
@@ -156,8 +163,10 @@ def _task_targets(task_text: str, R: Rules) -> tuple[TargetSpec, ...]:
                                 out.append(TargetSpec(kind, n + rest, t.verb, n, t.value, t.unit, t.qualifier,
                                                       False, True, index, (), t))
                 acc = kind == "level" and bool(R.accumulating_rates_re.search(t.subject or t.label or ""))
-                label = _cut_at_part(t.label or t.text, part)
-                subject = _LEVEL_VERB_TAIL_RE.sub("", t.subject or "") if kind == "level" else t.subject
+                label = re.sub(r"^(?:末|底)?前", "", _LEAD_ADVERBS_RE.sub("", _cut_at_part(t.label or t.text, part)))
+                subject = re.sub(r"^(?:末|底)?前", "", _LEAD_ADVERBS_RE.sub("", t.subject or ""))
+                subject = re.sub(r"^(?:完成|实现|新建|建成)", "", subject) if len(subject) > 4 else subject
+                subject = _LEVEL_VERB_TAIL_RE.sub("", subject) if kind == "level" else subject
                 out.append(TargetSpec(kind, label, t.verb, subject, t.value, t.unit, t.qualifier, acc,
                                       True, index, (), t))
             continue
