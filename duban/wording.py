@@ -203,7 +203,6 @@ _PLAN_RE = re.compile(r"^(?:下一步|下步|力争|计划|预计|将|拟|争取
                       r"|按时间节点推进|正常推进|进展顺利")
 _OBSTACLE_RE = re.compile(r"未|尚未|没有|困难|问题|制约|影响|不足|短缺|矛盾|受阻|延迟|延期|停工|缓慢|滞后|难度")
 _STAGE_RE = re.compile(r"手续|前期|未开工|未动工|未进场|未启动")
-_BUILD_RE = re.compile(r"建设|建成|新建|改建|扩建|修建|新改建|工程|项目|开工|施工|改造|隧道|道路|管网|场馆|校|医院|公园|轨道|桥")
 _SPLIT_RE = re.compile(r"[，,；;]")
 
 
@@ -231,18 +230,19 @@ def _stage_phrase(ev: dict, sentence: str, task_text: str) -> str:
     """"仍在办理前期手续，未进场施工，进度较为滞后" — with the unit's own obstacle when it names one."""
     clauses = _clauses(sentence)
     prelim = ev.get("stage") == "前期" or any(_PRELIM_RE.search(c) for c in clauses)
-    said_site = any(re.search(r"开工|施工|进场|动工", c) for c in clauses)
+    # "未进场施工" only when the unit says so: never inferred from the kind of task
+    said_not_on_site = any(re.search(r"(?:未|尚未|暂未|没有)[^，,；;]{0,4}(?:开工|施工|进场|动工)", c) for c in clauses)
     if prelim:
         phrase = "仍在办理前期手续" if any("手续" in c for c in clauses) or not clauses else "仍处于前期阶段"
-        if said_site or _BUILD_RE.search(task_text or ""):
+        if said_not_on_site or ev.get("state") == "not_started":
             phrase += "，未进场施工"
     elif ev.get("state") == "not_started" or any(_NOT_STARTED_RE.search(c) for c in clauses):
         phrase = "尚未开工建设"
     else:
         return _process_phrase(clauses)
     # the unit's own obstacle ("用地指标尚未落实", "受疫情影响"), nothing else of the sentence
-    extra = [c for c in clauses if _OBSTACLE_RE.search(c) and not (
-        _PLAN_RE.search(c) or _STAGE_RE.search(c) or _LAGGED_WORDS_RE.search(c) or _PRELIM_RE.search(c))]
+    extra = list(dict.fromkeys(c for c in clauses if _OBSTACLE_RE.search(c) and not (
+        _PLAN_RE.search(c) or _STAGE_RE.search(c) or _LAGGED_WORDS_RE.search(c) or _PRELIM_RE.search(c))))
     return "，".join([phrase] + extra[:2] + ["进度较为滞后"])
 
 

@@ -182,27 +182,36 @@ def judge_task(
     # the unit's own words of delay
     extra: list[dict] = []
     if prog.delays:
-        word, c = prog.delays[0]
-        concerned = [a for a in principal if a.state != "met" and (
-            len(principal) == 1 or a.target.object and (a.target.object[:4] in c.sentence))] or \
-            [a for a in principal if a.state != "met"][:1]
-        for a in concerned:
-            if a.state in ("behind", "not_started"):
-                continue
-            if a.actual is None and (a.unit is None or a.unit == c.unit):
-                a.state = "behind"  # the declaration is the evidence of this target
-                a.quote = strip_marker(c.text) if not a.quote else a.quote
-                a.unit = c.unit
-            else:  # the figure stays as reported; the declaration is evidence of its own
-                rec = a.record()
-                stages = [m.stage for m in prog.stages if m.clause.sent_start == c.sent_start]
-                rec.update(state="behind", actual=None, actual_text=None, share=None, gap=None,
-                           quote=strip_marker(c.sentence).rstrip("。；;"), unit=c.unit,
-                           stage=min(stages, key=["前期", "施工", "完工", "投用"].index) if stages else None,
-                           line=(f"【{c.unit}】" if c.unit else "") + f"单位自述“{strip_marker(c.text)}”")
-                extra.append(rec)
-        who = f"【{c.unit}】" if c.unit else ""
-        lines = [f"{who}单位自述“{strip_marker(c.text)}”"] + [a.line for a in principal if a.state == "behind"]
+        seen_units: set = set()
+        declarations = []
+        for w_, c_ in prog.delays:  # one declaration per reporting unit
+            if c_.unit not in seen_units:
+                seen_units.add(c_.unit)
+                declarations.append((w_, c_))
+        word, c = declarations[0]
+        for _w, c in declarations:
+            concerned = [a for a in principal if a.state != "met" and (
+                len(principal) == 1 or a.target.object and (a.target.object[:4] in c.sentence))] or \
+                [a for a in principal if a.state != "met"][:1] or \
+                ([a for a in assessments if a.state != "met"] or assessments)[:1]
+            for a in concerned:
+                if a.state in ("behind", "not_started") and (a.unit is None or a.unit == c.unit):
+                    continue
+                if a.actual is None and (a.unit is None or a.unit == c.unit) and a.state != "behind":
+                    a.state = "behind"  # the declaration is the evidence of this target
+                    a.quote = a.quote or strip_marker(c.sentence).rstrip("。；;")
+                    a.unit = c.unit
+                else:  # the figure stays as reported; the declaration is evidence of its own
+                    stages = [m.stage for m in prog.stages if m.clause.sent_start == c.sent_start]
+                    rec = a.record()
+                    rec.update(state="behind", actual=None, actual_text=None, share=None, gap=None,
+                               quote=strip_marker(c.sentence).rstrip("。；;"), unit=c.unit,
+                               stage=min(stages, key=["前期", "施工", "完工", "投用"].index) if stages else None,
+                               line=(f"【{c.unit}】" if c.unit else "") + f"单位自述“{strip_marker(c.text)}”")
+                    extra.append(rec)
+        word, c = declarations[0]
+        lines = [(f"【{c_.unit}】" if c_.unit else "") + f"单位自述“{strip_marker(c_.text)}”" for _w, c_ in declarations]
+        lines += [a.line for a in principal if a.state == "behind"]
         lines += [a.line for a in principal if a.state != "behind" and (a.actual is not None or a.stage)]
         return verdict(LAGGING, lines)
     behind = [a for a in principal if a.state in ("behind", "not_started")]
