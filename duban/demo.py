@@ -175,8 +175,8 @@ def settle_open_items(master, period: str) -> list[str]:
         verdicts = TASK_VERDICTS if x.kind == "重点任务" else INDICATOR_VERDICTS
         if x.status == "未报送":
             e.override = "未报送"
-        elif e.self_eval.strip() in verdicts:
-            e.override = e.self_eval.strip()
+        elif e.self_eval.strip() in verdicts and e.self_eval.strip() != "已完成":
+            e.override = e.self_eval.strip()  # a claim of 已完成 with no evidence is not taken on trust
         else:
             e.override = verdicts[1] if x.kind == "重点任务" else verdicts[2]
         e.note = "演示：督查办核实后人工研判"

@@ -316,11 +316,67 @@ def task_text(f: ReportFacts) -> list[str]:
             sentence += f"{which}：{'；'.join(names)}。"
         out.append(wording.regular(sentence))
     if rest:
+        silent = f.tasks.get(NOT_REPORTED, [])
+        if main and [s for s, _ in rest] == [NOT_REPORTED] and 0 < len(silent) <= FEW_SILENT:
+            # name them: the district government should see which tasks and units are missing
+            names = "；".join(wording.regular(f"{wording.clean_quote(re.split(r'[，,；;。]', tidy(t.task))[0], keep_time=True)}"
+                                              f"（{'、'.join(tidy(u) for u in t.lead) or '责任单位未明确'}）") for t in silent)
+            out.append(f"另有{len(silent)}项任务因责任单位未报送进展情况，暂无法研判，分别是：{names}。")
+            return out
         what = "、".join(
             f"{n}项任务" + ("未报送进展情况" if s == NOT_REPORTED else s if s in (MANUAL, UNJUDGED) else f"研判为“{s}”")
             for s, n in rest)
         prefix = "另有" if main else f"{m}项重点工作任务中，"
         out.append(f"{prefix}{what}，已列入附件{others}，并在“任务进展情况”栏注明。")
+    return out
+
+
+FEW_SILENT = 8
+# the obstacles units name in their own words, counted over the lagging tasks (never inferred)
+_OBSTACLES = (("前期手续、用地等要素尚未落实", re.compile(r"前期手续|手续|用地|审批|许可|规划调整")),
+              ("征地拆迁、协调难度较大", re.compile(r"征地|拆迁|征收|协调")),
+              ("受疫情等外部因素影响", re.compile(r"疫情|高温|汛期|雨季|天气")),
+              ("资金尚未到位", re.compile(r"资金")),
+              ("项目招引、企业投资不及预期", re.compile(r"招商|招引|订单|企业投资|签约")))
+
+
+def problems_text(f: ReportFacts) -> list[str]:
+    """Section 三: the problems the returns show and what the office proposes.
+
+    Every figure is counted from the returns (lagging tasks, the obstacles their units
+    name, the units that did not report); the proposals are the office's usual measures."""
+    lagging = f.lagging
+    silent_units = sorted({u for t in f.tasks.get(NOT_REPORTED, []) for u in t.lead})
+    out: list[str] = []
+    points = []
+    if lagging:
+        named = []
+        for phrase, rx in _OBSTACLES:
+            n = sum(1 for t in lagging if rx.search(t.entry(f.label).progress or ""))
+            if n:
+                named.append((n, phrase))
+        named.sort(key=lambda x: -x[0])
+        why = "，".join(f"{n}项{phrase}" for n, phrase in named[:3])
+        points.append(f"部分任务推进较为滞后。{len(lagging)}项任务推进较为滞后" + (f"，其中{why}" if why else "") + "。")
+    if silent_units:
+        points.append(f"个别单位报送不及时。{_units_text(silent_units)}未按时报送{f.label}进展情况。")
+    manual = f.tasks.get(MANUAL, [])
+    if manual:
+        points.append(f"部分单位报送内容不够具体。{len(manual)}项任务的进展材料未反映实际完成量或推进环节，需进一步核实。")
+    if not points:
+        return []
+    ordinal = ["一是", "二是", "三是", "四是"]
+    out.append("（一）存在的问题")
+    out.append("".join(f"{ordinal[k]}{p}" for k, p in enumerate(points)))
+    out.append("（二）下步工作建议")
+    steps = []
+    if lagging:
+        steps.append(f"对推进较为滞后的{len(lagging)}项任务，由区政府督查办下发督办单，责成责任单位分析原因、制定整改措施，"
+                     "限期报送整改情况，下期重点跟踪；对连续两期推进较为滞后的任务，建议提请区政府约谈责任单位主要负责人")
+    if silent_units:
+        steps.append("对未按时报送的单位予以通报，督促其限期补报")
+    steps.append("各责任单位要对照年度目标倒排工期、挂图作战，确保按期完成全年目标任务")
+    out.append("".join(f"{ordinal[k]}{s}。" for k, s in enumerate(steps)))
     return out
 
 
@@ -620,6 +676,12 @@ def build_report(master: Master, period: str | None = None, *, template: Path | 
         add(f"（二）推进较为滞后的{len(items)}项任务", style="Heading 2")
         for item in items:
             add(item, style="Body Text")
+    problems = problems_text(f)
+    if problems:
+        sec_no += 1
+        add(f"{CN_NUM[sec_no]}、存在的问题及下步工作建议", style="Heading 1")
+        for line in problems:
+            add(line, style="Heading 2" if line.startswith("（") and line.endswith(("问题", "建议")) else "Body Text")
     names = annex_list(f)
     for k, name in enumerate(names):
         p = add(("附件：" if k == 0 else "") + name, style="附件说明")

@@ -299,9 +299,10 @@ def lagging_paragraph(n: int, task_text: str, units: list[str], evidence: list[d
             body = (f"{label}，" if has_figure(phrase) else "目前") + phrase
         else:
             body = "进度较为滞后"
-        return regular(f"{n}．{clean_quote(task_text, keep_time=True)}。{body}。（责任单位：{unit_names}）")
+        whole = re.sub(r"。(?=.)", "，", clean_quote(task_text, keep_time=True))
+        return regular(f"{n}．{whole}。{body}。（责任单位：{unit_names}）")
 
-    lead = _lead_text(task_text, lagging, evidence)
+    lead = re.sub(r"。(?=.)", "，", _lead_text(task_text, lagging, evidence))  # one sentence: no inner full stop
     counts = [e for e in lagging if e.get("kind") == "count" and e.get("state") == "behind"
               and (e.get("actual") is not None or e.get("actual_text"))]
     growths = [e for e in lagging if e.get("kind") == "growth" and e.get("state") == "behind"]
@@ -327,6 +328,10 @@ def lagging_paragraph(n: int, task_text: str, units: list[str], evidence: list[d
         pieces.append(f"{label}，{who(e)}{shown}，{tail}" if shown else f"{label}，{who(e)}{tail}")
     for e in rest:
         sentence = sentence_of(e.get("quote"), progress) if e.get("quote") else (fallback or "")
+        if e.get("kind") in ("growth", "level") and e.get("actual") is None and not has_figure(sentence):
+            what = "增速" if e.get("kind") == "growth" else "实际水平"
+            pieces.append(f"{label}未报告{what}，{who(e)}单位自述{_process_phrase(_clauses(sentence))}")
+            continue
         if (e.get("kind") == "deliverable" or e.get("state") == "not_started" or e.get("stage")
                 or _STAGE_RE.search(sentence)):
             phrase = _stage_phrase(e, sentence, task_text)

@@ -239,7 +239,7 @@ def test_settled_report_has_nothing_internal(tmp_path):
     for word in ("需人工研判", "草稿", "尚未研判", "（未报送进展情况）", "时序进度", "研判理由"):
         assert word not in text, word
     texts = paragraphs(out)
-    assert "另有1项任务未报送进展情况，已列入附件2，并在“任务进展情况”栏注明。" in texts
+    assert "另有1项任务因责任单位未报送进展情况，暂无法研判，分别是：新增550个婴幼儿托位（区卫生健康委）。" in texts
     annex3 = docx.Document(str(out)).tables[-1]
     row = next(r for r in annex3.rows if r.cells[2].text == "新增550个婴幼儿托位")
     assert row.cells[5].text == "未报送"
@@ -389,3 +389,18 @@ def test_wording_from_contract_evidence():
                             "") == "空气质量优良天数150天"
     # the unit's words cleaned
     assert clean_quote("截至6月底，①已完成选址5处；二是正在装修（排名全市第5位），，") == "已完成选址5处；正在装修"
+
+
+def test_section_three_counts_the_units_own_obstacles(tmp_path):
+    """存在的问题 counts what the lagging units wrote (用地, 疫情) and proposes the office's measures."""
+    texts = judged_report(tmp_path, tasks=[
+        ("新建12个社区食堂", "1-6月，建成2个社区食堂，其余选址用地尚未落实。", ["区民政局"]),
+        ("建成陈家桥滨河公园", "受疫情影响，项目进度滞后，前期手续仍在办理中。", ["区住房城乡建委"]),
+        ("新建12个托育机构", "截至6月底，已建成托育机构12个，均已投入使用。", ["区卫生健康委"]),
+    ])
+    i = texts.index("二、存在的问题及下步工作建议")  # no indicators here: tasks are section 一
+    assert texts[i + 1] == "（一）存在的问题"
+    assert texts[i + 2] == "一是部分任务推进较为滞后。2项任务推进较为滞后，其中2项前期手续、用地等要素尚未落实，1项受疫情等外部因素影响。"
+    assert texts[i + 3] == "（二）下步工作建议"
+    assert texts[i + 4].startswith("一是对推进较为滞后的2项任务，由区政府督查办下发督办单")
+    assert "未进场施工" not in "".join(texts)  # nothing the units did not write
