@@ -16,6 +16,10 @@ tests/data/judge_cases_months.jsonl (40 tasks, monthly periods 1-2月…1-10月,
 tests/data/indicator_cases.jsonl (30 economic indicators) were the third blind round: 77.5% and 73.3%
 on their first run, then generalised (results counted by their verb, a figure tied by its own verb or
 measure, 同步 and 完成市下达任务 read from the figures, the 实际值 column checked against the text).
+tests/data/judge_cases_city.jsonl (50 long city-level returns, 2026, several units per text) was the
+fourth: 76.0% on its first run, 3 wrongly 已完成; then generalised (a start counted for 新开工 targets,
+totals before their bracketed parts, laws made when passed and promulgated, milestones not judged by
+the opening date, a unit's remainder not lent to another unit's target).
 
 A case agrees when the engine's status is the expected one or one of the `acceptable` ones.
 Targets (issue 10): >= 90% agreement, no expected 推进较为滞后 called 已完成, at most 2 expected
@@ -54,6 +58,7 @@ EXTRA = ROOT / "tests" / "data" / "judge_cases_extra.jsonl"
 COUNTY = ROOT / "tests" / "data" / "judge_cases_county.jsonl"
 MONTHS = ROOT / "tests" / "data" / "judge_cases_months.jsonl"
 INDICATORS = ROOT / "tests" / "data" / "indicator_cases.jsonl"
+CITY = ROOT / "tests" / "data" / "judge_cases_city.jsonl"
 
 
 def load_cases(path: Path = CORPUS) -> list[dict]:

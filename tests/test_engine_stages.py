@@ -188,13 +188,14 @@ def test_corpus_agreement_floor():
     assert len(s["normal_called_done"]) <= 2, s
 
 
-@pytest.mark.parametrize("corpus, n", [("EXTRA", 60), ("COUNTY", 50), ("MONTHS", 40), ("INDICATORS", 30)])
-def test_blind_corpora_agreement_floor(corpus, n):
+@pytest.mark.parametrize("corpus, n, floor", [("EXTRA", 60, 0.92), ("COUNTY", 50, 0.92), ("MONTHS", 40, 0.92),
+                                              ("INDICATORS", 30, 0.92), ("CITY", 50, 0.88)])
+def test_blind_corpora_agreement_floor(corpus, n, floor):
     """Cases written by sessions that never saw the engine (2023–2025, monthly periods, indicators)."""
     spec = importlib.util.spec_from_file_location("judge_accuracy", ROOT / "benchmarks" / "judge_accuracy.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     s = bench.summary(bench.run(bench.load_cases(getattr(bench, corpus))))
     assert s["cases"] == n
-    assert s["agreement"] >= 0.92, s
+    assert s["agreement"] >= floor, s
     assert s["lagging_called_done"] == [] and len(s["false_done"]) <= 1, s

@@ -205,18 +205,20 @@ def _prep_after(r: Reading, t: TargetSpec, R: Rules) -> bool:
 
 
 def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules, n_count_targets: int,
-                 year_end: bool, limit=None) -> Assessment:
+                 year_end: bool, limit=None, siblings: tuple = ()) -> Assessment:
     a = Assessment(t, "unknown", expected=expected)
     cands = _count_candidates(t, prog, R, n_count_targets)
     flow = bool(_FLOW_VERBS.search(t.verb or "")) or not t.verb
-    done = [(ov, r, f) for ov, r, f in cands if (r.modality in ("done", "neutral") or _own_words(r, t, R))
+    starts = "开工" in (t.verb or "")  # 新开工保障性住房1.2万套: a start is what is counted
+    done = [(ov, r, f) for ov, r, f in cands if (r.modality in ("done", "neutral") or _own_words(r, t, R)
+                                                  or (starts and r.modality == "underway" and "开工" in r.clause.text))
             and not r.remainder and not _prep_after(r, t, R)]
     if not flow:  # a level of stock (高新技术企业达到350家): the stock is the measure
         done += [(ov, r, f) for ov, r, f in cands if r.modality == "stock"]
     # "全区累计完成国土绿化216公顷": this year's total unless far beyond the annual goal
     done += [(ov, r, f) for ov, r, f in cands if r.modality == "cumulative" and t.goal
              and r.q.value * f <= 1.5 * t.goal]
-    underway = [(ov, r, f) for ov, r, f in cands if r.modality == "underway"]
+    underway = [(ov, r, f) for ov, r, f in cands if r.modality == "underway" and not starts]
     goal = t.goal or 0.0
     best = None
     if done:
@@ -229,15 +231,19 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
             verb_match = bool(tv and (tv in (r.q.verb or "") or tv in before))
             this_year = bool(_THIS_YEAR_RE.search(before))
             multi = "累计" in before and bool(R.multi_year_re.search(r.clause.sentence) or "占总投资" in r.clause.sentence)
-            return (this_year, not multi, round(ov, 1), verb_match, r.modality == "done", r.q.value * f)
+            part_of = bool(re.search(r"（[^）]*$", before))  # "12460套（其中保障性租赁住房9860套…）": the total first
+            return (this_year, not multi, not part_of, round(ov, 1), verb_match, r.modality == "done", r.q.value * f)
 
         best = max(done, key=rank)
     if best is not None:
         ov, r, f = best
         value = r.q.value * f
-        parts = [(o, x, g) for o, x, g in done if x.clause is r.clause and x.q.unit == r.q.unit and o > 0]
+        parts = [(o, x, g) for o, x, g in done if x.clause is r.clause and x.q.unit == r.q.unit
+                 and (o > 0 or (x.q.verb and x.q.verb == r.q.verb))
+                 and not any(_overlap(sib, x) > o for sib in siblings)]
         if len(parts) >= 2 and "、" in r.clause.text and not re.search(r"其中|合计|共计|累计|总计|共", r.clause.text) \
-                and max(o for o, _, _ in parts) >= R.min_subject_overlap:
+                and (max(o for o, _, _ in parts) >= R.min_subject_overlap
+                     or (t.verb and all(x.q.verb == t.verb for _, x, _ in parts))):
             value = sum(x.q.value * g for _, x, g in parts)
             a.actual_text = "、".join(x.phrase for _, x, _ in parts) + f"，合计{_fmt(round(value, 4))}{t.measure or r.q.unit or ''}"
             a.actual, a.quote, a.unit = value, _quote(r), r.clause.unit
@@ -265,9 +271,13 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
     # planned work already arranged within the time limit ("0.9万亩已落实地块和苗木，计划11月集中实施")
     arranged = [(r, f) for _, r, f in cands if r.modality == "planned" and re.search(r"落实|安排|排定", r.clause.sentence)]
     under_value += sum(r.q.value * f for r, f in arranged)
+    own_units = {r.clause.unit for _, r, _ in done} if done else set()
     remainder_under = any(
         re.search(r"(?:其余|剩余)[^，,；;。]{0,12}(?:正在|在建|施工|安装|推进|落实)", c.text)
-        and not re.search(r"未|暂缓|停|将|计划|下一步|拟|方案|设计|招标|手续", c.text) for c in prog.clauses)
+        and not re.search(r"未|暂缓|停|将|计划|下一步|拟|方案|设计|招标|手续", c.text)
+        and (not own_units or c.unit in own_units)
+        and (n_count_targets == 1 or subject_overlap(_key(t), c.sentence) >= 0.3 or (own_units and c.unit in own_units - {None}))
+        for c in prog.clauses)
     label = t.text
     if a.share is None:
         for c in prog.clauses:
@@ -619,21 +629,27 @@ def assess_deliverable(t: TargetSpec, prog: Progress, expected: float | None, R:
             keys[-1] = items[-1][:longest_other]  # 清水溪、凤凰溪“清水绿岸”工程 → 凤凰溪
     for item, key in zip(items, keys):
         marks = _marks_for(key, prog, single and len(items) == 1)
+        if not marks and len(items) == 1:
+            marks = [m for m in prog.stages if re.search(r"项目|工程", m.clause.sentence)]  # "项目尚未开工"
         if not marks and len(items) > 1 and single:
             marks = []
         sentences = {m.clause.sentence for m in marks} if (len(items) > 1 or not single) else None
         best = _best_stage(marks)
         late_plan = None
+        milestone = re.search(r"封顶|开工|主体|贯通|完成.{0,4}(?:设计|招标|征收)", t.object or "")
         for d, action, text, c in prog.plans:
             if sentences is not None and c.sentence not in sentences and key not in c.sentence:
                 continue
+            if milestone and action in ("投用", "投入使用", "交付", "建成", "竣工", "完工", "验收"):
+                continue  # "计划2028年投用" says nothing about this year's 主体结构封顶
             limit = deadline_date
             if d is not None and limit is not None and d > limit and action not in ("验收",):
                 late_plan = text
             elif d is not None and action in ("开工", "启动", "动工") and limit is not None and d.month >= 10 \
                     and d.year == limit.year:
                 late_plan = text
-        ns = [(w, c) for w, c in prog.not_started if sentences is None or c.sentence in sentences or key in c.sentence]
+        ns = [(w, c) for w, c in prog.not_started if sentences is None or c.sentence in sentences or key in c.sentence
+              or (len(items) == 1 and re.search(r"项目|工程", c.sentence))]
         subs.append((item, best, late_plan, ns, marks))
     states = []
     lines = []
@@ -643,12 +659,17 @@ def assess_deliverable(t: TargetSpec, prog: Progress, expected: float | None, R:
     # "preparatory" words are the work itself
     doc_like = bool(R.stage_prep_re.search(t.object or "") or re.search(r"体检|普查|调查|评估|规划|编制", t.object or ""))
     doc_target = bool(re.search(r"^(?:制定|编制|出台|印发|发布|公布)", t.verb or "") or
-                      re.search(r"(?:清单|方案|规划|办法|制度|意见|机制|细则|指南)$", t.object or ""))
+                      re.search(r"(?:清单|方案|规划|办法|制度|意见|机制|细则|指南|立法|条例|规定)$", t.object or ""))
     for item, best, late_plan, ns, marks in subs:
         stage = best.stage if best else None
         if doc_target and stage in (None, "前期"):
             c = next((c for c in prog.clauses if (item[:4] in c.sentence or single)
-                      and re.search(r"印发|出台|公布|发布|推出|形成|审议通过|通过审议|制定", c.text)), None)
+                      and re.search(r"印发|出台|公布|发布|推出|形成|审议通过|通过审议|制定|表决通过|审查批准|颁布|施行", c.text)
+                      and not R.plan_re.search(c.text)), None)
+            if c is not None and re.search(r"立法|条例|规定", t.object or ""):
+                # a law is made when it is passed and promulgated, not when a draft is discussed
+                c = next((x for x in prog.clauses if re.search(r"表决通过|审查批准|公布|颁布|施行", x.text)
+                          and not R.plan_re.search(x.text)), None)
             if c is not None:
                 best = StageMark("完工", "印发", c)
                 stage = "完工"

@@ -195,7 +195,7 @@ def _modality(q: Quantity, c: Clause, prev: Clause | None, R: Rules, year: int |
         return "echo", remainder  # a heading, or a line restating the target ("目标：新建…5个")
     if not late_year and q.kind in ("count", "amount") and re.search(r"全年(?!目标|任务|计划)", before):
         return "planned", remainder  # "全年完成…800套" in a mid-year report is the plan
-    if re.match(r"^[^，,；;。]{0,14}(?:项目)?中$", after):
+    if re.match(r"^[^，,；;。（(]{0,14}(?:项目|工程|小区|社区|村|市场|学校|站点|点位)中", after):
         return "scope", remainder  # "两所小学改扩建项目中，…": the number names the group
     if before.endswith("每") or re.search(r"每\S{0,3}$", before) and "每" in before[-4:]:
         return "other_year", remainder  # a per-capita ratio (每千人口…)
@@ -220,6 +220,10 @@ def _modality(q: Quantity, c: Clause, prev: Clause | None, R: Rules, year: int |
     sent_before = c.sentence[:max(0, q.span[0] - c.sent_start)]
     if R.stock_re.search(before) or re.search(r"全区[^，,；;。]{0,12}达到?\s*$", before):
         return "stock", remainder
+    if re.search(r"(?:已达|达到)\s*$", before) and not re.search(r"新增|新建|完成|建成|引进|开工|培育|发放|实现", before):
+        return "stock", remainder  # "实际处理量已达18.6万吨/日": a level reached, not this year's addition
+    if re.match(r"^\s*(?:（[^）]*）)?\s*(?:任务|目标)", after) or re.search(r"分解到|分解下达", after):
+        return "scope", remainder  # "将8000套（间）任务分解到各区县": the task itself
     if "全区" in before and "累计" in before:
         return "cumulative", remainder  # this year's total or the district's stock: the size decides
     if re.search(r"共有|现有|拥有|保有", sent_before) and not re.search(r"新建|新增|20\d\d年", before):
@@ -264,6 +268,8 @@ def _stage_marks(c: Clause, R: Rules) -> list[StageMark]:
             before = c.text[:m.start()]
             after = c.text[m.end():]
             st = stage
+            if m.group(0).startswith("建成") and (before.endswith("创") or after.startswith("果")):
+                continue  # 创建成果 is not 建成
             if stage in ("投用", "完工"):
                 if _STAGE_BLOCK_BEFORE_RE.search(before) and not re.search(r"已\s*全部\s*$|全部已\s*$", before):
                     continue
@@ -274,9 +280,9 @@ def _stage_marks(c: Clause, R: Rules) -> list[StageMark]:
                 if _DONE_QUALIFIED_RE.search(before):
                     st = "施工"
             elif stage == "施工":
-                if re.search(r"(?:计划|预计|拟|将|未|尚未|暂未|待)\s*[^，,；;。]{0,4}$", before):
+                if re.search(r"(?:计划|预计|拟|将|未|尚未|暂未|待)\s*[^，,；;。]{0,4}$", before) or _PLAN_ANYWHERE_RE.search(before):
                     continue
-                if re.match(r"^\s*(?:工程)?(?:图|招标|许可|单位|方案|窗口|设计|计划|队伍)", after):
+                if re.match(r"^\s*(?:工程)?(?:总承包)?(?:图|招标|许可|单位|方案|窗口|设计|计划|队伍|总承包)", after):
                     continue  # 施工图, 装修方案: documents of the preparatory stage
             elif stage == "前期":
                 if re.match(r"^\s*(?:后|中)", after) and m.group(0) in ("设计", "方案"):

@@ -152,7 +152,8 @@ def judge_task(
     assessments: list[Assessment] = []
     for t in targets:
         if t.kind == "count":
-            a = assess_count(t, prog, expected, R, n_count, year_end, limit)
+            a = assess_count(t, prog, expected, R, n_count, year_end, limit,
+                             tuple(x for x in targets if x.kind == "count" and x is not t))
         elif t.kind == "growth":
             a = assess_growth(t, prog, expected, R, n_growth, year_end)
         elif t.kind == "level":
