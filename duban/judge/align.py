@@ -118,6 +118,11 @@ def _overlap(t: TargetSpec, r: Reading) -> float:
                0.6 * subject_overlap(key, r.clause.sentence))
 
 
+def _phrase(r: Reading) -> str:
+    p = r.phrase
+    return p[1:] if p[:1] in "底末" and len(p) > 2 else p
+
+
 def _quote(r: Reading | StageMark | None) -> str | None:
     if r is None:
         return None
@@ -193,10 +198,11 @@ def _prep_after(r: Reading, t: TargetSpec, R: Rules) -> bool:
     """"已完成全区110所中小学校园安全隐患排查" for 排查整治: the clause names a preparatory
     or partial step after the number, not the target's own completion."""
     after = r.clause.text[max(0, r.q.span[1] - r.clause.start):]
-    done_then = re.search(r"(?:完成|已)([^，,；;。]*)", after)
-    if done_then and (R.stage_prep_re.search(done_then.group(1)) or R.scope_re.search(done_then.group(1))) and not (
-            R.stage_done_re.search(done_then.group(1)) or R.stage_inuse_re.search(done_then.group(1))):
-        return True  # what was completed is a preparatory step
+    if "完成" in after:
+        seg = after.rsplit("完成", 1)[1]  # what was completed: "已全部完成方案设计" → 方案设计
+        if (R.stage_prep_re.search(seg) or R.scope_re.search(seg)) and not (
+                R.stage_done_re.search(seg) or R.stage_inuse_re.search(seg)):
+            return True  # what was completed is a preparatory step
     m = R.stage_prep_re.search(after) or R.scope_re.search(after)
     if not m:
         return False
@@ -297,7 +303,8 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
             a.actual_text, a.quote, a.unit = my.phrase, _quote(my), my.clause.unit
     if a.share is None:
         kinds = {("stock" if r.modality == "cumulative" else r.modality) for _, r, _ in cands}
-        building = [m for m in prog.stages if m.stage == "施工"]
+        building = [m for m in prog.stages if m.stage == "施工"
+                    and (n_count_targets == 1 or subject_overlap(_key(t), m.clause.sentence) >= 0.3)]
         if building and not underway and expected is not None and rshare(expected) <= R.prep_ok_share and not year_end:
             a.state = "on_track"
             a.stage = "施工"
@@ -547,8 +554,8 @@ def assess_level(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
     r = rs[0]
     v = r.q.value
     goal = t.goal if t.goal is not None else 100.0
-    a.actual, a.actual_text, a.quote, a.unit = v, r.phrase, _quote(r), r.clause.unit
-    shown = f"{t.text}：{r.phrase}"
+    a.actual, a.actual_text, a.quote, a.unit = v, _phrase(r), _quote(r), r.clause.unit
+    shown = f"{t.text}：{_phrase(r)}"
     rivals = [o for o in rs_all if o is not r and o.q.value < goal and o.clause.sent_start == r.clause.sent_start
               and (_overlap(t, o) >= _overlap(t, r) - 0.15 or (noun and noun.group(0) in o.clause.text))]
     if t.qualifier != "at_most" and v >= goal - 1e-9 and rivals:
