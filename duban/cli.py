@@ -350,18 +350,25 @@ def mail(master, period, outbox, send, sheets_dir, with_coop, template):
 @click.option("--period", default=None, help="期次：1-N月 或 全年，如 1-6月（上半年、1至6月 等写法亦可；默认：设置表中的当前期次）")
 @click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="催报邮件（.eml）输出目录（默认：主表旁的“发件箱/期次/”，文件名含“催报”和日期）")
+@click.option("--date", "when", default=None, help="以该日期判断督办单是否逾期未回复，如 2022-07-25（默认今天）")
 @_mail_options
 @friendly
-def remind(master, period, outbox, send, sheets_dir, with_coop, template):
+def remind(master, period, outbox, send, sheets_dir, with_coop, template, when):
     """给还没有报回反馈表的单位生成（并可发送）催报邮件，附上其反馈表。
 
     “报送记录”中本期结果为“采用”的单位视为已报送，不再催报；同一单位每天最多催报一次。
+    同时列出超过回复期限仍未回复的督办单，并在“督办台账”中标为“已升级”（下期督办发红色督办单）。
 
     \b
     示例：
       duban remind 主表.xlsx --period 1-6月
       duban remind 主表.xlsx --period 1-6月 --send
     """
+    from .notices import overdue_on_file
+    from .settings import parse_date
+
+    for line in overdue_on_file(master, parse_date(when, "日期") if when else None).summary_lines():
+        click.echo(line)
     _mail_command("催报", master, period, outbox, send, sheets_dir, with_coop, template)
 
 
@@ -481,6 +488,37 @@ def report(master, period, out, xlsx, pdf, template, when, draft):
         out, default_xlsx = report_paths(master.parent, *_period_of(master, period), draft=draft)
         xlsx = xlsx or default_xlsx
     result = run_report(master, out, period, xlsx=xlsx, pdf=pdf, template=template, date=day, draft=draft)
+    for line in result.summary_lines():
+        click.echo(line)
+
+
+@cli.command()
+@master_arg
+@click.option("--period", default=None, help="期次，如 1-6月（默认：设置表中的当前期次）")
+@click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="督办单输出目录（每单位一份 .docx，另有一份汇总 .xlsx）")
+@click.option("--date", "when", default=None, help="签发日期，如 2022-07-10（默认今天）；回复期限由它推算")
+@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="自定义公文模板（.docx，与报告模板相同）")
+@friendly
+def notices(master, period, out, when, template):
+    """按本期研判结果生成红、黄、蓝三色督办单，并记入主表“督办台账”。
+
+    颜色规则和编号格式在设置表中（蓝色督办提前天数、连续滞后升级红色、督办单编号格式……）；
+    人工研判优先。同一期次重新生成时沿用原编号，不会重复编号；没有督办事项的单位不生成督办单。
+
+    \b
+    示例：
+      duban notices 主表.xlsx --period 1-6月 -o 督办单
+      duban notices 主表.xlsx -o 督办单 --date 2022-07-10
+    """
+    from .notices import run_notices
+    from .settings import parse_date
+    from .store import open_store
+
+    day = parse_date(when, "签发日期") if when else None
+    with open_store(master) as store:
+        result = run_notices(store, period, out, today=day, template=template)
     for line in result.summary_lines():
         click.echo(line)
 

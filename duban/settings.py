@@ -50,6 +50,24 @@ SETTINGS: tuple[Setting, ...] = (
             "密码不存入工作簿：从该环境变量读取"),
     Setting("mail_from", "发件人", "", "发件人地址，留空用联系邮箱"),
     Setting("secret", "签名密钥", "", "反馈表防伪签名密钥，初始化时随机生成，请勿外传或修改"),
+    # supervision notices (duban notices) and the annual scorecard (duban score)
+    Setting("notice_number", "督办单编号格式", "督办〔{year}〕第{n}号",
+            "督办单编号：{year} 为年度，{n} 为全年顺序号（从1起，重新生成不会重复编号）"),
+    Setting("notice_blue_days", "蓝色督办提前天数", 30,
+            "完成时限在期次截止日后该天数以内、尚未完成的任务发蓝色督办单（提醒按期完成）", int),
+    Setting("notice_reply_days", "督办回复期限天数", 10, "督办单签发后多少天内书面回复整改情况（办理时限）", int),
+    Setting("notice_repeat_red", "连续滞后升级红色", "是",
+            "是：上期已发黄色或红色督办单、本期仍滞后的任务发红色督办单；否：仍发黄色", str),
+    Setting("notice_feedback", "督办反馈方式",
+            "请在下期进展反馈表“督办整改情况”栏填写整改落实情况，随反馈表一并报送督查办",
+            "督办单“反馈方式”一栏的文字"),
+    Setting("score_base", "考核基础分", 100.0, "年度目标考核中督办部分的基础分", float),
+    Setting("score_late", "迟报扣分", 0.5, "每期反馈表晚于报送截止日期报送，每次扣该分", float),
+    Setting("score_missing", "漏报扣分", 1.0, "每期报送截止日期已过仍未报送（报送记录中无“采用”），每次扣该分", float),
+    Setting("score_blue", "蓝色督办扣分", 0.0, "每收到一份蓝色督办单扣该分（默认0：蓝色只是提醒）", float),
+    Setting("score_yellow", "黄色督办扣分", 1.0, "每收到一份黄色督办单扣该分", float),
+    Setting("score_red", "红色督办扣分", 2.0, "每收到一份红色督办单扣该分", float),
+    Setting("score_overdue_reply", "督办逾期回复扣分", 1.0, "督办单超过回复期限仍未回复（或逾期才回复），每份扣该分", float),
 )
 
 # Settings that tune the status engine (duban.judge); the 设置 sheet's values win over judge_rules.json.

@@ -1,0 +1,814 @@
+"""`duban notices`: graded supervision notices (督办单) from the period's verdicts, and their ledger.
+
+The supervision loop after the report: 交办 → 跟踪 → 督办 → 反馈 → 办结销号.
+
+* :func:`decide` (pure) gives every lagging or deadline-critical task a notice colour per
+  lead unit, by the rules below (thresholds in 设置);
+* :func:`issue` numbers the notices in the 督办台账 (a re-run of the same period keeps
+  each notice's number: one notice per period, task and unit);
+* :func:`build_unit_docx` lays out one unit's notices as an official-style Word document
+  (same template and styles as the report), :func:`write_summary_xlsx` lists them all;
+* :func:`review` closes (销号) and escalates (升级) notices as later periods come in;
+  :func:`file_replies` takes the units' 督办整改情况 from their next returns.
+
+Colour rules (first that applies; the staff override 人工研判 wins: 已完成/正常推进 → no notice):
+
+* 红 — the 完成时限 has passed at the period's end and the task is not done; or the engine's
+  light is 红; or the unit's last notice for the task went unanswered past its reply deadline;
+  or the task lags again after a 黄/红 notice of the previous period (设置 连续滞后升级红色);
+* 黄 — light 黄, or 推进较为滞后 (engine or override), for the first time;
+* 蓝 — not done, and the 完成时限 falls within 设置 蓝色督办提前天数 (default 30) after the
+  period's end.
+
+A notice is 已销号 once its task is 已完成, or 正常推进 with a reply on file, in a later
+period; 已升级 when a later red notice replaces it or its reply is overdue; else
+待回复 / 已回复.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from . import settings as st
+from .errors import DubanError
+from .model import Master, Period, PeriodEntry, Task, clean_text
+from .store import SheetStyle, Store, strip_illegal
+
+S_LEDGER = "督办台账"
+
+BLUE, YELLOW, RED = "蓝", "黄", "红"
+COLOURS = (BLUE, YELLOW, RED)
+COLOUR_NAMES = {BLUE: "蓝色", YELLOW: "黄色", RED: "红色"}
+COLOUR_RGB = {BLUE: "0070C0", YELLOW: "BF8F00", RED: "FF0000"}
+COLOUR_FILL = {BLUE: "#DDEBF7", YELLOW: "#FFF2CC", RED: "#F8CBAD"}
+
+PENDING, REPLIED, CLOSED, ESCALATED = "待回复", "已回复", "已销号", "已升级"
+NOTICE_STATUSES = (PENDING, REPLIED, CLOSED, ESCALATED)
+
+DONE, NORMAL, LAGGING = "已完成", "正常推进", "推进较为滞后"
+
+LEDGER_COLS = [
+    ("seq", "序号"), ("number", "督办单编号"), ("colour", "颜色"), ("unit", "单位"), ("task_id", "任务序号"),
+    ("task", "工作任务"), ("period", "期次"), ("cause", "督办事由"), ("issued", "签发日期"),
+    ("reply_by", "回复期限"), ("reply", "回复内容"), ("replied", "回复日期"), ("status", "状态"),
+    ("closed_in", "销号期次"), ("note", "备注"),
+]
+LEDGER_WIDTHS = {1: 6, 2: 20, 3: 6, 4: 18, 5: 8, 6: 40, 7: 8, 8: 30, 9: 12, 10: 12, 11: 40, 12: 12, 13: 8,
+                 14: 8, 15: 24}
+
+# 督办要求 by colour (the office's standard wording).
+REQUIREMENTS = {
+    BLUE: "该项任务完成时限临近，请对照完成时限倒排工期、压茬推进，确保按期保质完成。",
+    YELLOW: "该项任务推进较为滞后，请认真分析原因，制定针对性整改措施，加快推进进度，确保按时序进度完成目标任务。",
+    RED: ("请单位主要负责同志高度重视、亲自研究，制定专项整改方案，明确责任人和完成时限，限期整改到位。"
+          "整改不力的，将提请区政府约谈单位主要负责人，并在年度目标考核中扣分。"),
+}
+
+
+class NoticeError(DubanError):
+    "Supervision notices cannot be made"
+
+
+# ---------------------------------------------------------------------------
+# the ledger
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Notice:
+    """One row of 督办台账: one notice to one unit about one task in one period."""
+
+    seq: int
+    number: str
+    colour: str
+    unit: str
+    task_id: int
+    task: str
+    period: str
+    cause: str
+    issued: str  # ISO date
+    reply_by: str  # ISO date
+    reply: str = ""
+    replied: str = ""  # ISO date
+    status: str = PENDING
+    closed_in: str = ""
+    note: str = ""
+    row: int = 0  # 1-based row in 督办台账 (0: not written yet)
+    # in memory only: what the document shows
+    targets: list[str] = field(default_factory=list)
+    progress: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, int, str]:
+        return (self.period, self.task_id, self.unit)
+
+    @property
+    def open(self) -> bool:
+        return self.status != CLOSED
+
+    def overdue(self, today: date) -> bool:
+        """No reply by the reply deadline (still none after it, or one that came late)."""
+        by = _date(self.reply_by)
+        if by is None:
+            return False
+        if self.reply.strip():
+            got = _date(self.replied)
+            return got is not None and got > by
+        return today > by
+
+    def to_json(self) -> dict:
+        return {k: getattr(self, k) for k, _ in LEDGER_COLS}
+
+
+def _date(text: str) -> date | None:
+    try:
+        return st.parse_date(text, "日期") if text else None
+    except DubanError:
+        return None
+
+
+def load_ledger(store: Store) -> list[Notice]:
+    """The 督办台账 rows (empty when the sheet does not exist yet)."""
+    from .master import find_header, header_map
+
+    if S_LEDGER not in store.sheet_names():
+        return []
+    rows = store.read(S_LEDGER)
+    h = find_header(rows, "督办单编号")
+    if h < 0:
+        return []
+    hm = header_map(rows[h])
+    out = []
+    for r, row in enumerate(rows[h + 1:], start=h + 2):
+        rec = {k: clean_text(row[hm[t]]) if t in hm and hm[t] < len(row) else "" for k, t in LEDGER_COLS}
+        if not rec["number"]:
+            continue
+        try:
+            seq = int(float(rec["seq"])) if rec["seq"] else _seq_from_number(rec["number"])
+            task_id = int(float(rec["task_id"]))
+        except ValueError:
+            continue  # a staff note row: not ours
+        rec.update(seq=seq, task_id=task_id)
+        if rec["status"] not in NOTICE_STATUSES:
+            rec["status"] = PENDING
+        for k in ("issued", "reply_by", "replied"):
+            rec[k] = _iso(rec[k])
+        out.append(Notice(**rec, row=r))
+    return out
+
+
+def _iso(text: str) -> str:
+    d = _date(text.split(" ")[0]) if text else None
+    return d.isoformat() if d else text
+
+
+def _seq_from_number(number: str) -> int:
+    nums = re.findall(r"\d+", number)
+    return int(nums[-1]) if nums else 0
+
+
+def save_ledger(store: Store, ledger: list[Notice]) -> None:
+    """Write the ledger: a row per notice, found by 序号; staff columns and notes are kept."""
+    from .master import _layout_columns, _id_rows, write_rows
+
+    store.ensure_sheet(S_LEDGER, SheetStyle(widths=LEDGER_WIDTHS, freeze="C2"))
+    cols = _layout_columns(store, S_LEDGER, [t for _, t in LEDGER_COLS])
+    rowmap = _id_rows(store, S_LEDGER, [n.seq for n in ledger], cols["序号"])
+    text = {cols[t] for k, t in LEDGER_COLS if k not in ("seq", "task_id")}
+    records = {}
+    for n in ledger:
+        records[rowmap[n.seq]] = {cols[t]: getattr(n, k) for k, t in LEDGER_COLS}
+        n.row = rowmap[n.seq]
+    if records:
+        write_rows(store, S_LEDGER, records, text)
+
+
+# ---------------------------------------------------------------------------
+# the engine's light and evidence (adapter until every engine provides both)
+# ---------------------------------------------------------------------------
+
+def attach_evidence(master: Master, label: str) -> None:
+    """Let the engine fill ``entry.light``/``entry.evidence`` when it can (engine contract)."""
+    try:
+        from .status import attach_evidence as attach
+    except ImportError:
+        return
+    attach(master, label)
+
+
+def light_of(entry: PeriodEntry) -> str:
+    """The override-aware light: 绿/黄/红 or ''."""
+    override = entry.override.strip()
+    if hasattr(entry, "light"):
+        light = getattr(entry, "light") or ""
+    else:  # an engine without lights: the status stands for it
+        light = {LAGGING: YELLOW, NORMAL: "绿", DONE: "绿"}.get(entry.status, "")
+    if override == LAGGING and light in ("绿", ""):
+        return YELLOW
+    if override in (DONE, NORMAL):
+        return "绿"
+    return light
+
+
+def evidence_of(entry: PeriodEntry) -> list[dict]:
+    return list(getattr(entry, "evidence", None) or [])
+
+
+BEHIND_STATES = ("behind", "not_started")
+
+
+def _lagging_evidence(entry: PeriodEntry) -> list[dict]:
+    ev = evidence_of(entry)
+    principal = [d for d in ev if d.get("principal", True) is not False] or ev
+    return [d for d in principal if d.get("state") in BEHIND_STATES]
+
+
+def progress_lines(task: Task, entry: PeriodEntry, unit: str, lagging_only: bool) -> tuple[list[str], list[str]]:
+    """(lagging targets, 进展情况 lines) for one unit's notice, from the engine's evidence.
+
+    Each line is the engine's sentence for a target plus the unit's own words it rests on;
+    without evidence, the engine's reason and the key sentence of the progress text.
+    """
+    from .report import key_sentence
+
+    ev = evidence_of(entry)
+    chosen = _lagging_evidence(entry) if lagging_only else []
+    if not chosen:
+        chosen = [d for d in ev if d.get("principal", True) is not False] or ev
+    mine = [d for d in chosen if not d.get("unit") or d.get("unit") == unit]
+    chosen = mine or chosen
+    targets = [clean_text(d.get("target")) for d in chosen if d.get("state") in BEHIND_STATES and d.get("target")]
+    lines = []
+    for d in chosen:
+        line = clean_text(d.get("line")) or clean_text(d.get("target"))
+        quote = clean_text(d.get("quote"))
+        if quote and quote not in line:
+            who = d.get("unit") or "单位"
+            line = f"{line}（{who}报送：“{quote}”）" if line else f"{who}报送：“{quote}”"
+        if line:
+            lines.append(line)
+    if not lines:
+        if not entry.progress.strip():
+            lines.append("本期未报送进展情况。")
+        else:
+            if entry.reason.strip():
+                lines.append(entry.reason.strip().rstrip("。") + "。")
+            lines.append(f"单位报送：“{key_sentence(task, _label_of(task, entry)).rstrip('。')}”")
+    return targets, lines
+
+
+def _label_of(task: Task, entry: PeriodEntry) -> str:
+    return next((k for k, v in task.periods.items() if v is entry), "")
+
+
+# ---------------------------------------------------------------------------
+# deciding
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Decision:
+    task: Task
+    unit: str
+    colour: str
+    cause: str
+    targets: list[str] = field(default_factory=list)
+    progress: list[str] = field(default_factory=list)
+
+
+def lead_units(master: Master) -> dict[int, list[str]]:
+    """Task id → its lead units as `duban sheets` addresses them (canonical, groups expanded)."""
+    from .sheets import plan_recipients
+
+    out: dict[int, list[str]] = {}
+    for r in plan_recipients(master, with_coop=False).recipients:
+        for t in r.lead:
+            out.setdefault(t.id, []).append(r.name)
+    return out
+
+
+def _period_index(master: Master) -> dict[str, int]:
+    return {p.label: i for i, p in enumerate(master.periods)}
+
+
+def last_notice(ledger: list[Notice], task_id: int, unit: str, before: str, order: dict[str, int]) -> Notice | None:
+    """The unit's latest notice for the task issued in a period before ``before``."""
+    limit = order.get(before, len(order))
+    older = [n for n in ledger if n.task_id == task_id and n.unit == unit and order.get(n.period, -1) < limit
+             and n.period in order]
+    return max(older, key=lambda n: (order[n.period], n.seq)) if older else None
+
+
+def decide(master: Master, label: str | None, ledger: list[Notice], *, today: date | None = None) -> list[Decision]:
+    """The notices the period calls for (pure): colour, cause and evidence per task and lead unit."""
+    from .judge import parse_deadline
+
+    period = master.period(label)
+    s = master.settings
+    blue_days = int(s.get("notice_blue_days") if s.get("notice_blue_days") not in (None, "") else 30)
+    repeat_red = st.truthy(s.get("notice_repeat_red", "是"))
+    today = today or date.today()
+    order = _period_index(master)
+    prev = master.previous_period(period.label)
+    units_of = lead_units(master)
+    end = period.end
+    out: list[Decision] = []
+    for t in sorted(master.tasks, key=lambda t: t.id):
+        e = t.periods.get(period.label) or PeriodEntry()
+        override = e.override.strip()
+        status = e.effective_status
+        if override in (DONE, NORMAL) or status == DONE:
+            continue  # the staff override wins; a done task needs no notice
+        light = light_of(e)
+        deadline = parse_deadline(t.deadline, master.year) if t.deadline else None
+        lagging = light in (YELLOW, RED) or status == LAGGING
+        units = units_of.get(t.id, [])
+        behind_units = {d.get("unit") for d in _lagging_evidence(e) if d.get("unit")}
+        for unit in units:
+            last = last_notice(ledger, t.id, unit, period.label, order)
+            colour = cause = ""
+            if deadline and end and deadline <= end:
+                colour, cause = RED, f"已超过完成时限（{t.deadline}），任务尚未完成"
+            elif light == RED and (not behind_units or unit in behind_units):
+                colour, cause = RED, "推进严重滞后（进度灯为红灯）"
+            elif lagging and (not behind_units or unit in behind_units):
+                again = (last is not None and prev is not None and last.period == prev.label
+                         and last.colour in (YELLOW, RED))
+                if again and repeat_red:
+                    colour, cause = RED, f"{last.period}已发{COLOUR_NAMES[last.colour]}督办单（{last.number}），本期仍推进较为滞后"
+                elif last is not None and last.overdue(today):
+                    colour, cause = RED, f"{last.period}督办单（{last.number}）逾期未回复整改情况"
+                else:
+                    colour, cause = YELLOW, "推进较为滞后"
+            elif last is not None and last.overdue(today) and last.open:
+                colour, cause = RED, f"{last.period}督办单（{last.number}）逾期未回复整改情况"
+            elif deadline and end and end < deadline <= end + timedelta(days=blue_days):
+                colour, cause = BLUE, f"完成时限（{t.deadline}）临近，任务尚未完成"
+            if not colour:
+                continue
+            targets, lines = progress_lines(t, e, unit, lagging_only=colour != BLUE)
+            out.append(Decision(t, unit, colour, cause, targets, lines))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# numbering and reviewing
+# ---------------------------------------------------------------------------
+
+def number_text(master: Master, n: int) -> str:
+    fmt = str(master.settings.get("notice_number") or st.BY_KEY["notice_number"].default)
+    try:
+        return fmt.format(year=master.year, n=n)
+    except (KeyError, IndexError, ValueError):
+        raise NoticeError(f"设置表中“督办单编号格式”的值“{fmt}”写法有误：只能用 {{year}}（年度）和 {{n}}（顺序号），"
+                          "如“督办〔{year}〕第{n}号”") from None
+
+
+@dataclass
+class IssueResult:
+    period: Period
+    notices: list[Notice]  # the period's notices after this run, by number
+    new: list[Notice] = field(default_factory=list)
+    kept: list[Notice] = field(default_factory=list)  # issued by an earlier run of the same period
+    stale: list[Notice] = field(default_factory=list)  # issued earlier, no longer called for
+    closed: list[Notice] = field(default_factory=list)  # 销号 by this run
+    escalated: list[Notice] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    summary: Path | None = None
+
+    def summary_lines(self) -> list[str]:
+        label = self.period.label
+        by = {c: sum(1 for n in self.notices if n.colour == c) for c in COLOURS}
+        units = sorted({n.unit for n in self.notices})
+        lines = [f"{label}督办单：共 {len(self.notices)} 份（红色 {by[RED]}、黄色 {by[YELLOW]}、蓝色 {by[BLUE]}），"
+                 f"涉及 {len(units)} 个单位；本次新编号 {len(self.new)} 份，沿用原编号 {len(self.kept)} 份。"]
+        for n in self.notices:
+            lines.append(f"  {n.number} {COLOUR_NAMES[n.colour]} {n.unit} 任务{n.task_id}：{n.cause}")
+        if self.stale:
+            lines.append(f"  以下 {len(self.stale)} 份督办单是此前为本期签发的，按现在的研判已不需要督办，台账中保留原编号"
+                         "（确需撤销的，在“督办台账”备注中注明）：" + "、".join(n.number for n in self.stale))
+        if self.closed:
+            lines.append(f"  本次销号 {len(self.closed)} 份：" + "、".join(f"{n.number}（{n.unit}）" for n in self.closed))
+        if self.escalated:
+            lines.append(f"  升级督办 {len(self.escalated)} 份：" + "、".join(f"{n.number}（{n.unit}）" for n in self.escalated))
+        if self.files:
+            lines.append(f"  已生成督办单 {len(self.files)} 份（每单位一份 .docx），保存在 {self.files[0].parent}")
+        if self.summary:
+            lines.append(f"  汇总表：{self.summary}")
+        if not self.notices:
+            lines.append("  本期没有需要督办的任务，没有生成督办单。")
+        return lines
+
+
+def review(master: Master, ledger: list[Notice], today: date | None = None) -> tuple[list[Notice], list[Notice]]:
+    """Close (销号) and escalate (升级) notices from the later periods' verdicts; returns (closed, escalated).
+
+    销号: the task is 已完成, or 正常推进 with a reply on file, in a period after the notice's.
+    升级: still open, no reply and past its reply deadline (the next notice for it is red).
+    """
+    today = today or date.today()
+    order = _period_index(master)
+    tasks = master.task_by_id()
+    closed, escalated = [], []
+    for n in ledger:
+        if n.status == CLOSED:
+            continue
+        t = tasks.get(n.task_id)
+        if t is None or n.period not in order:
+            continue
+        for p in master.periods[order[n.period] + 1:]:
+            e = t.periods.get(p.label)
+            status = e.effective_status if e else ""
+            if status == DONE or (status == NORMAL and n.reply.strip()):
+                n.status, n.closed_in = CLOSED, p.label
+                closed.append(n)
+                break
+        else:
+            if n.status == PENDING and not n.reply.strip() and n.overdue(today):
+                n.status = ESCALATED
+                n.note = _add_note(n.note, f"{today.isoformat()} 逾期未回复，升级督办")
+                escalated.append(n)
+    return closed, escalated
+
+
+def _add_note(note: str, text: str) -> str:
+    return text if not note else (note if text in note else f"{note}；{text}")
+
+
+def issue(master: Master, ledger: list[Notice], label: str | None, *, today: date | None = None) -> IssueResult:
+    """Decide and number the period's notices in ``ledger`` (in memory)."""
+    today = today or date.today()
+    period = master.period(label)
+    closed, escalated = review(master, ledger, today)
+    decisions = decide(master, period.label, ledger, today=today)
+    existing = {n.key: n for n in ledger}
+    reply_days = int(master.settings.get("notice_reply_days") or st.BY_KEY["notice_reply_days"].default)
+    seq = max((n.seq for n in ledger), default=0)
+    result = IssueResult(period, [], closed=closed, escalated=escalated)
+    wanted = set()
+    order = _period_index(master)
+    for d in decisions:
+        key = (period.label, d.task.id, d.unit)
+        wanted.add(key)
+        n = existing.get(key)
+        if n is None:
+            seq += 1
+            n = Notice(seq, number_text(master, seq), d.colour, d.unit, d.task.id, d.task.task, period.label,
+                       d.cause, today.isoformat(), (today + timedelta(days=reply_days)).isoformat())
+            ledger.append(n)
+            existing[key] = n
+            result.new.append(n)
+        else:
+            if n.status == PENDING and not n.reply:
+                n.colour, n.cause = d.colour, d.cause  # re-judged since: the same number, today's colour
+            result.kept.append(n)
+        n.targets, n.progress = d.targets, d.progress
+        if n.colour == RED:  # a red notice supersedes the unit's older open ones for the task
+            for old in ledger:
+                if (old.task_id, old.unit) == (n.task_id, n.unit) and old.open and old is not n \
+                        and order.get(old.period, 99) < order[period.label]:
+                    old.status = ESCALATED
+                    old.note = _add_note(old.note, f"升级为{n.number}")
+                    if old not in result.escalated:
+                        result.escalated.append(old)
+    tasks = master.task_by_id()
+    for n in ledger:
+        if n.period == period.label and n.key not in wanted:
+            result.stale.append(n)
+            t = tasks.get(n.task_id)
+            if t is not None and not n.progress:
+                e = t.periods.get(period.label) or PeriodEntry()
+                n.targets, n.progress = progress_lines(t, e, n.unit, lagging_only=n.colour != BLUE)
+    result.notices = sorted((n for n in ledger if n.period == period.label), key=lambda n: n.seq)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# the documents
+# ---------------------------------------------------------------------------
+
+def cn_date(iso: str) -> str:
+    d = _date(iso)
+    return f"{d.year}年{d.month}月{d.day}日" if d else iso
+
+
+def notice_filename(year: int, period: str, unit: str) -> str:
+    from .sheets import safe_part
+
+    return f"{year}年{safe_part(period, 20)}_{safe_part(unit, 48)}_督办单.docx"
+
+
+def feedback_text(master: Master) -> str:
+    s = master.settings
+    text = str(s.get("notice_feedback") or st.BY_KEY["notice_feedback"].default).strip()
+    contact = "，".join(x for x in (
+        str(s.get("contact") or "").strip(),
+        f"电话 {s['contact_phone']}" if s.get("contact_phone") else "",
+        f"邮箱 {s['contact_email']}" if s.get("contact_email") else "",
+    ) if x)
+    if contact:
+        text = text.rstrip("。") + f"。联系人：{contact}。"
+    return text
+
+
+def office_of(master: Master) -> str:
+    return (str(master.settings.get("office") or "")).strip() or "区政府督查办"
+
+
+def notice_fields(master: Master, n: Notice) -> list[tuple[str, str]]:
+    """The form of one 督办单: (label, text) rows in order."""
+    item = f"任务{n.task_id}：{n.task.rstrip('。；; ')}。"
+    if n.targets:
+        item += "\n滞后目标：" + "；".join(n.targets) + "。"
+    item += f"\n督办事由：{n.cause}。"
+    requirement = REQUIREMENTS[n.colour]
+    if n.colour == RED:
+        requirement = f"该项任务{n.cause}。" + requirement
+    return [
+        ("督办事项", item),
+        ("进展情况", "\n".join(n.progress) if n.progress else "（见本期进展反馈表）"),
+        ("督办要求", requirement),
+        ("办理时限", f"请于{cn_date(n.reply_by)}前书面反馈整改落实情况。"),
+        ("反馈方式", feedback_text(master)),
+    ]
+
+
+def notice_lines(master: Master, n: Notice) -> list[str]:
+    """The text of one 督办单 as it reads in the document, paragraph by paragraph (cells row by row)."""
+    lines = [office_of(master), f"{COLOUR_NAMES[n.colour]}督办单", n.number, f"{n.unit}：",
+             opening_sentence(master, n)]
+    for label, text in notice_fields(master, n):
+        lines.append(label)
+        lines.extend(text.split("\n"))
+    lines += [office_of(master), cn_date(n.issued)]
+    return lines
+
+
+def opening_sentence(master: Master, n: Notice) -> str:
+    return (f"根据{master.year}年区政府工作报告目标任务{n.period}推进情况跟踪督办结果，现将下列事项交你单位办理，"
+            "请认真研究落实，并按时反馈。")
+
+
+def build_unit_docx(master: Master, notices: list[Notice], template: Path | None = None):
+    """One unit's notices, one per page, as a python-docx Document."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import parse_xml
+    from docx.shared import RGBColor
+
+    from .report import _open_template, _section_width_twips, _signature
+
+    doc = _open_template(template)
+    style_ids = {s.name: s.style_id for s in doc.styles}
+    width = _section_width_twips(doc.sections[0])
+    office = office_of(master)
+
+    def add(text: str, style: str):
+        p = doc.add_paragraph(strip_illegal(text))
+        p._p.style = style_ids[style]
+        return p
+
+    for k, n in enumerate(notices):
+        head = add(office, "发文机关")
+        if k:
+            head.paragraph_format.page_break_before = True
+        title = add(f"{COLOUR_NAMES[n.colour]}督办单", "Title")
+        for run in title.runs:
+            run.font.color.rgb = RGBColor.from_string(COLOUR_RGB[n.colour])
+        num = add(n.number, "主送机关")
+        num.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        add(f"{n.unit}：", "主送机关")
+        add(opening_sentence(master, n), "Body Text")
+        doc.element.body.sectPr.addprevious(parse_xml(_form_xml(doc, notice_fields(master, n), width)))
+        _signature(doc, office, cn_date(n.issued))
+    props = doc.core_properties
+    props.title = f"督办单（{notices[0].unit}）" if notices else "督办单"
+    props.author = office
+    props.comments = "由 duban 生成"
+    return doc
+
+
+def _form_xml(doc, fields: list[tuple[str, str]], width_twips: int) -> str:
+    """The form of a notice: a two-column table, labels in 黑体, text in the table body style."""
+    from .report import _run
+
+    styles = doc.styles
+    tbl_style = styles["Table Grid"].style_id
+    head_style = styles["表格表头"].style_id
+    body_style = styles["表格正文"].style_id
+    w1 = int(width_twips * 0.18)
+    w2 = width_twips - w1
+
+    def paras(text: str, style: str, center: bool) -> str:
+        jc = '<w:jc w:val="center"/>' if center else ""
+        ppr = f'<w:pPr><w:pStyle w:val="{style}"/>{jc}<w:spacing w:before="60" w:after="60"/></w:pPr>'
+        return "".join(f"<w:p>{ppr}{_run(x)}</w:p>" for x in (text.split("\n") or [""]))
+
+    rows = []
+    for label, text in fields:
+        rows.append(
+            "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+            f'<w:tc><w:tcPr><w:tcW w:w="{w1}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>'
+            f"{paras(label, head_style, True)}</w:tc>"
+            f'<w:tc><w:tcPr><w:tcW w:w="{w2}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>'
+            f"{paras(text, body_style, False)}</w:tc></w:tr>")
+    return (f'<w:tbl xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            f'<w:tblPr><w:tblStyle w:val="{tbl_style}"/><w:tblW w:w="{width_twips}" w:type="dxa"/>'
+            f'<w:jc w:val="center"/><w:tblLayout w:type="fixed"/></w:tblPr>'
+            f'<w:tblGrid><w:gridCol w:w="{w1}"/><w:gridCol w:w="{w2}"/></w:tblGrid>' + "".join(rows) + "</w:tbl>")
+
+
+SUMMARY_HEADERS = ["督办单编号", "颜色", "单位", "任务序号", "工作任务", "督办事由", "进展情况", "签发日期", "回复期限", "状态"]
+SUMMARY_WIDTHS = [20, 6, 18, 8, 40, 30, 50, 12, 12, 8]
+
+
+def write_summary_xlsx(master: Master, notices: list[Notice], path: Path, title: str) -> Path:
+    """All notices of a run in one printable table (XlsxWriter; unit text stays text)."""
+    import xlsxwriter
+
+    from .annex import estimate_lines
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~duban-", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False,
+                                       "strings_to_numbers": False})
+        wb.set_properties({"title": title, "author": office_of(master), "comments": "由 duban 生成"})
+        base = {"font_name": "仿宋_GB2312", "font_size": 11, "text_wrap": True, "valign": "vcenter", "border": 1}
+        f_title = wb.add_format({"font_name": "方正小标宋简体", "font_size": 18, "align": "center", "valign": "vcenter"})
+        f_head = wb.add_format({**base, "font_name": "黑体", "align": "center", "bg_color": "#DDEBF7"})
+        f_body = wb.add_format(base)
+        f_center = wb.add_format({**base, "align": "center"})
+        f_colour = {c: wb.add_format({**base, "align": "center", "bg_color": COLOUR_FILL[c]}) for c in COLOURS}
+        ws = wb.add_worksheet("督办单汇总")
+        for c, w in enumerate(SUMMARY_WIDTHS):
+            ws.set_column(c, c, w)
+        ws.merge_range(0, 0, 0, len(SUMMARY_HEADERS) - 1, title, f_title)
+        ws.set_row(0, 36)
+        ws.write_row(1, 0, SUMMARY_HEADERS, f_head)
+        for r, n in enumerate(notices, start=2):
+            values = [n.number, COLOUR_NAMES[n.colour], n.unit, n.task_id, n.task, n.cause, "\n".join(n.progress),
+                      cn_date(n.issued), cn_date(n.reply_by), n.status]
+            height = 1
+            for c, v in enumerate(values):
+                fmt = f_colour[n.colour] if c == 1 else f_center if c in (3, 7, 8, 9) else f_body
+                if isinstance(v, int):
+                    ws.write_number(r, c, v, fmt)
+                else:
+                    ws.write_string(r, c, strip_illegal(str(v))[:32767], fmt)
+                    height = max(height, estimate_lines(str(v), SUMMARY_WIDTHS[c]))
+            ws.set_row(r, min(409, height * 14.5 + 4))
+        if not notices:
+            ws.write_string(2, 0, "本期没有督办单。")
+        ws.freeze_panes(2, 0)
+        ws.set_paper(9)
+        ws.set_landscape()
+        ws.repeat_rows(1)
+        ws.fit_to_pages(1, 0)
+        ws.set_footer("&C— &P —")
+        wb.close()
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def summary_filename(year: int, period: str) -> str:
+    from .sheets import safe_part
+
+    return f"{year}年{safe_part(period, 20)}督办单汇总.xlsx"
+
+
+# ---------------------------------------------------------------------------
+# the run
+# ---------------------------------------------------------------------------
+
+def run_notices(store: Store, label: str | None, out_dir: Path, *, today: date | None = None,
+                template: Path | None = None) -> IssueResult:
+    """`duban notices`: decide and number the period's notices, write them, update 督办台账 (caller commits)."""
+    from .master import load_master
+
+    master = load_master(store)
+    period = master.period(label)
+    attach_evidence(master, period.label)
+    ledger = load_ledger(store)
+    result = issue(master, ledger, period.label, today=today)
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        by_unit: dict[str, list[Notice]] = {}
+        for n in result.notices:
+            by_unit.setdefault(n.unit, []).append(n)
+        for unit, items in by_unit.items():
+            path = out_dir / notice_filename(master.year, period.label, unit)
+            doc = build_unit_docx(master, items, template)
+            _save_docx(doc, path)
+            result.files.append(path)
+        result.summary = write_summary_xlsx(
+            master, result.notices, out_dir / summary_filename(master.year, period.label),
+            f"{master.year}年{period.label}督办单汇总")
+    except PermissionError as exc:
+        raise NoticeError(f"无法写入 {Path(exc.filename or out_dir).name}：文件被占用（可能在 Word/Excel 中打开），"
+                          "请关闭后重试。督办台账未改动。") from exc
+    save_ledger(store, ledger)
+    return result
+
+
+def _save_docx(doc, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".~duban-", suffix=".docx", dir=path.parent)
+    os.close(fd)
+    try:
+        doc.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+# ---------------------------------------------------------------------------
+# replies and reminders
+# ---------------------------------------------------------------------------
+
+def open_notices_for(ledger: list[Notice], unit: str, before: str, order: dict[str, int]) -> dict[int, Notice]:
+    """Task id → the unit's latest not-closed notice from a period before ``before``."""
+    limit = order.get(before, len(order))
+    out: dict[int, Notice] = {}
+    for n in sorted(ledger, key=lambda n: (order.get(n.period, -1), n.seq)):
+        if n.unit == unit and n.open and n.period in order and order[n.period] < limit:
+            out[n.task_id] = n
+    return out
+
+
+def file_replies(master: Master, ledger: list[Notice], label: str, replies: list[tuple[str, int, str, str]]) -> list[Notice]:
+    """File (unit, task id, text, date) replies into the unit's open notices; returns those changed."""
+    order = _period_index(master)
+    changed = []
+    for unit, task_id, text, when in replies:
+        text = text.strip()
+        if not text:
+            continue
+        for n in ledger:
+            if (n.unit, n.task_id) == (unit, task_id) and n.open and order.get(n.period, 99) < order.get(label, -1):
+                if n.reply.strip() == text:
+                    continue
+                n.reply, n.replied = text, when
+                if n.status != CLOSED:
+                    n.status = REPLIED
+                changed.append(n)
+    return changed
+
+
+@dataclass
+class OverdueResult:
+    overdue: list[Notice]
+    escalated: list[Notice]
+    today: date
+
+    def summary_lines(self) -> list[str]:
+        if not self.overdue:
+            return ["督办单：没有超过回复期限仍未回复的。"]
+        lines = [f"超过回复期限仍未回复的督办单 {len(self.overdue)} 份（{self.today.isoformat()}）："]
+        for n in self.overdue:
+            mark = "，本次升级督办" if n in self.escalated else ""
+            lines.append(f"  {n.number} {COLOUR_NAMES.get(n.colour, n.colour)} {n.unit} 任务{n.task_id}"
+                         f"（回复期限 {n.reply_by}）{mark}")
+        lines.append("  下期督办时这些任务一律发红色督办单。")
+        return lines
+
+
+def escalate_overdue(store: Store, today: date | None = None) -> OverdueResult:
+    """`duban remind`: list notices past their reply deadline without a reply and mark them 已升级."""
+    from .master import load_master
+
+    today = today or date.today()
+    ledger = load_ledger(store)
+    if not ledger:
+        return OverdueResult([], [], today)
+    master = load_master(store)
+    closed, escalated = review(master, ledger, today)
+    overdue = [n for n in ledger if n.open and not n.reply.strip() and n.overdue(today)]
+    if closed or escalated:
+        save_ledger(store, ledger)
+    return OverdueResult(overdue, escalated, today)
+
+
+def overdue_on_file(master_path: Path, today: date | None = None) -> OverdueResult:
+    """:func:`escalate_overdue` on the master file; when it is open elsewhere, list without marking."""
+    from .errors import MasterLocked
+    from .store import open_store
+
+    try:
+        with open_store(master_path) as store:
+            return escalate_overdue(store, today)
+    except MasterLocked:
+        with open_store(master_path, write=False) as store:
+            ledger = load_ledger(store)
+        today = today or date.today()
+        return OverdueResult([n for n in ledger if n.open and not n.reply.strip() and n.overdue(today)], [], today)
+
+
+def ledger_json(ledger: list[Notice]) -> list[dict]:
+    return [n.to_json() for n in sorted(ledger, key=lambda n: n.seq)]
