@@ -228,8 +228,9 @@ def _lagging_evidence(entry: PeriodEntry) -> list[dict]:
 def progress_lines(task: Task, entry: PeriodEntry, unit: str, lagging_only: bool) -> tuple[list[str], list[str]]:
     """(lagging targets, 进展情况 lines) for one unit's notice, from the engine's evidence.
 
-    Each line is the engine's sentence for a target plus the unit's own words it rests on;
-    without evidence, the engine's reason and the key sentence of the progress text.
+    Each line is the engine's sentence for a target plus the unit's own words it rests on
+    (the quote); without usable evidence, the engine's reason. The unit's key sentence is
+    added when no line quotes the unit.
     """
     from .report import key_sentence
 
@@ -240,27 +241,51 @@ def progress_lines(task: Task, entry: PeriodEntry, unit: str, lagging_only: bool
     mine = [d for d in chosen if not d.get("unit") or d.get("unit") == unit]
     chosen = mine or chosen
     targets = [clean_text(d.get("target")) for d in chosen if d.get("state") in BEHIND_STATES and d.get("target")]
-    lines = []
+    lines, quoted = [], False
     for d in chosen:
-        line = clean_text(d.get("line")) or clean_text(d.get("target"))
+        line = clean_text(d.get("line")) or evidence_line(d)
         quote = clean_text(d.get("quote"))
-        if quote and quote not in line:
+        if quote and line and quote not in line:
             who = d.get("unit") or "单位"
-            line = f"{line}（{who}报送：“{quote}”）" if line else f"{who}报送：“{quote}”"
+            line = f"{line}（{who}报送：“{quote.rstrip('。')}”）"
+            quoted = True
         if line:
-            lines.append(line)
-    if not lines:
-        if not entry.progress.strip():
-            lines.append("本期未报送进展情况。")
-        else:
-            if entry.reason.strip():
-                lines.append(entry.reason.strip().rstrip("。") + "。")
-            lines.append(f"单位报送：“{key_sentence(task, _label_of(task, entry)).rstrip('。')}”")
+            lines.append(line.rstrip("。") + "。")
+    if not entry.progress.strip():
+        return targets, lines + ["本期未报送进展情况。"]
+    if not lines and entry.reason.strip():
+        lines.append(entry.reason.strip().rstrip("。") + "。")
+    if not quoted:
+        label = next((k for k, v in task.periods.items() if v is entry), "")
+        lines.append(f"单位报送：“{key_sentence(task, label).rstrip('。')}”")
     return targets, lines
 
 
-def _label_of(task: Task, entry: PeriodEntry) -> str:
-    return next((k for k, v in task.periods.items() if v is entry), "")
+def _pct(x: float) -> str:
+    return f"{x * 100:.1f}".rstrip("0").rstrip(".") + "%"
+
+
+def evidence_line(d: dict) -> str:
+    """A sentence for a target when the engine gave none: what was achieved against the goal and 序时."""
+    target = clean_text(d.get("target"))
+    if not target:
+        return ""
+    kind, actual, text = d.get("kind"), d.get("actual"), clean_text(d.get("actual_text"))
+    gap, expected, share = d.get("gap"), d.get("expected"), d.get("share")
+    if kind == "count" and actual is not None and share is not None:
+        done = text or f"完成{actual:g}{d.get('measure') or ''}"
+        out = f"{target}：{done}，完成{_pct(share)}"
+        if gap is not None and gap > 0 and expected is not None:
+            out += f"，低于序时进度{_pct(expected)}约{gap:.0f}个百分点"
+        return out
+    if kind == "growth" and actual is not None:
+        out = f"{target}：实际{'增长' if actual >= 0 else '下降'}{abs(actual):g}%"
+        return out + (f"，低于目标{gap:g}个百分点" if gap is not None and gap > 0 else "")
+    if kind == "deliverable" and d.get("stage"):
+        return f"{target}：目前处于{d['stage']}阶段"
+    if text:
+        return f"{target}：{text}"
+    return ""
 
 
 # ---------------------------------------------------------------------------
