@@ -328,9 +328,11 @@ def _mail_options(fn):
 @click.option("--period", default=None, help="期次：1-N月 或 全年，如 1-6月（上半年、1至6月 等写法亦可；默认：设置表中的当前期次）")
 @click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="邮件文件（.eml）输出目录（默认：主表旁的“发件箱/期次/”）")
+@click.option("--notices", "notices_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="改为发送该目录中 duban notices 生成的督办单（每单位一封，附其督办单）")
 @_mail_options
 @friendly
-def mail(master, period, outbox, send, sheets_dir, with_coop, template):
+def mail(master, period, outbox, send, sheets_dir, with_coop, template, notices_dir):
     """给每个单位生成（并可发送）附有其反馈表的邮件。
 
     不加 --send 只在 --outbox 目录（默认主表旁的“发件箱/期次/”）生成 .eml 文件（双击即可在 Outlook/Foxmail 中打开发送）；
@@ -341,7 +343,27 @@ def mail(master, period, outbox, send, sheets_dir, with_coop, template):
     示例：
       duban mail 主表.xlsx --period 1-6月
       duban mail 主表.xlsx --period 1-6月 --outbox 发件箱 --sheets 反馈表 --send
+      duban mail 主表.xlsx --period 1-6月 --outbox 发件箱 --notices 督办单 --send
     """
+    if notices_dir is not None:
+        from .mail import send_log_path
+        from .notices import load_ledger, run_notice_mail
+        from .master import load_master
+        from .store import open_store
+
+        with open_store(master, write=False) as store:
+            model, ledger = load_master(store), load_ledger(store)
+        if outbox is None:  # beside the master, with the period's other mails
+            from .actions import outbox_dir
+
+            outbox = outbox_dir(master.parent, model.period(period).label)
+        result = run_notice_mail(model, ledger, period, notices_dir, outbox, send=send,
+                                 log_path=send_log_path(master), template=template, progress=counter("发送督办单"))
+        for line in result.summary_lines():
+            click.echo(line)
+        if result.failed:
+            sys.exit(1)
+        return
     _mail_command("反馈表", master, period, outbox, send, sheets_dir, with_coop, template)
 
 

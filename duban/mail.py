@@ -184,13 +184,13 @@ def encoded_word(text: str) -> str:
     return "=?UTF-8?B?" + base64.b64encode(text.encode("utf-8")).decode("ascii") + "?="
 
 
-def attachment_part(data: bytes, file_name: str) -> MIMEBase:
-    part = MIMEBase(*XLSX_TYPE)
+def attachment_part(data: bytes, file_name: str, mime: tuple[str, str] = XLSX_TYPE) -> MIMEBase:
+    part = MIMEBase(*mime)
     part.set_payload(data)
     encoders.encode_base64(part)
     word = encoded_word(file_name)
     del part["Content-Type"]
-    part["Content-Type"] = f'{"/".join(XLSX_TYPE)};\n name="{word}"'
+    part["Content-Type"] = f'{"/".join(mime)};\n name="{word}"'
     part["Content-Disposition"] = (f'attachment;\n filename="{word}";\n'
                                    f" filename*=UTF-8''{quote(file_name, safe='')}")
     return part
@@ -202,7 +202,8 @@ def _header(text: str) -> str:
 
 
 def build_message(*, subject: str, body: str, to: list[str], sender: str, sender_name: str,
-                  reply_to: str, attachment: bytes, file_name: str, domain: str = "duban.local") -> MIMEMultipart:
+                  reply_to: str, attachment: bytes, file_name: str, domain: str = "duban.local",
+                  mime: tuple[str, str] = XLSX_TYPE) -> MIMEMultipart:
     msg = MIMEMultipart()
     msg["Subject"] = _header(subject)
     if sender:
@@ -214,7 +215,7 @@ def build_message(*, subject: str, body: str, to: list[str], sender: str, sender
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=(sender.rpartition("@")[2] if "@" in sender else domain))
     msg.attach(MIMEText(body, "plain", "utf-8"))
-    msg.attach(attachment_part(attachment, file_name))
+    msg.attach(attachment_part(attachment, file_name, mime))
     return msg
 
 
@@ -459,7 +460,7 @@ class MailResult:
     log_path: Path | None = None
 
     def summary_lines(self) -> list[str]:
-        what = "催报邮件" if self.kind == REMIND else "反馈表邮件"
+        what = {REMIND: "催报邮件", "督办单": "督办单邮件"}.get(self.kind, "反馈表邮件")
         lines = [f"{self.period.label}{what}：已生成 {len(self.written)} 封，保存在 {self.outbox}"]
         if self.kind == REMIND:
             lines.append(f"  需要催报的单位 {len(self.units)} 个" + ("：" + "、".join(self.units) if self.units else ""))

@@ -837,3 +837,77 @@ def overdue_on_file(master_path: Path, today: date | None = None) -> OverdueResu
 
 def ledger_json(ledger: list[Notice]) -> list[dict]:
     return [n.to_json() for n in sorted(ledger, key=lambda n: n.seq)]
+
+
+# ---------------------------------------------------------------------------
+# mailing the notices
+# ---------------------------------------------------------------------------
+
+NOTICE_MAIL = "督办单"  # the send log's 类型 of a notice mail: once per period and unit
+DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
+MAIL_TEMPLATE = "mail_notices.txt"
+
+
+def run_notice_mail(master: Master, ledger: list[Notice], label: str | None, notices_dir: Path, outbox: Path, *,
+                    send: bool = False, log_path: Path | None = None, template: Path | None = None,
+                    today: date | None = None, environ=os.environ, progress=None):
+    """`duban mail --notices DIR`: one mail per unit with its 督办单 .docx, through the send log (never twice)."""
+    from importlib import resources
+
+    from .mail import (MailError, MailResult, MailTemplate, SendLog, SmtpConfig, _send_all, as_bytes, build_message,
+                       load_template, split_addresses, template_values, _ADDR)
+    from .sheets import Recipient
+
+    period = master.period(label)
+    today = today or date.today()
+    if template is not None:
+        tpl = load_template(NOTICE_MAIL, template)
+    else:
+        tpl = MailTemplate.parse(resources.files("duban.templates").joinpath(MAIL_TEMPLATE).read_text("utf-8"),
+                                 MAIL_TEMPLATE)
+    notices_dir = Path(notices_dir)
+    if not notices_dir.is_dir():
+        raise MailError(f"找不到督办单目录 {notices_dir}：请先运行 duban notices 主表 --period {period.label} -o 目录")
+    mine = [n for n in sorted(ledger, key=lambda n: n.seq) if n.period == period.label]
+    by_unit: dict[str, list[Notice]] = {}
+    for n in mine:
+        by_unit.setdefault(n.unit, []).append(n)
+    cfg = SmtpConfig.from_settings(master.settings, environ) if send else None
+    if send and log_path is None:
+        raise MailError("发送邮件需要发送记录文件的位置（log_path）")
+    s = master.settings
+    sender = cfg.sender if cfg else str(s.get("mail_from") or s.get("contact_email") or "").strip()
+    reply_to = str(s.get("contact_email") or "").strip()
+    outbox = Path(outbox)
+    outbox.mkdir(parents=True, exist_ok=True)
+    result = MailResult(NOTICE_MAIL, period, outbox, send, log_path=log_path)
+    index = master.unit_index()
+    messages = []
+    for unit, items in by_unit.items():
+        path = notices_dir / notice_filename(master.year, period.label, unit)
+        if not path.is_file():
+            result.failed.append((unit, f"督办单缺失：{notices_dir} 中没有 {path.name}（先运行 duban notices）"))
+            continue
+        r = Recipient(unit, index.get(unit))
+        addrs = split_addresses(r.email)
+        bad = [a for a in addrs if not _ADDR.match(a)]
+        if bad:
+            result.bad_email.append((unit, "、".join(bad)))
+            addrs = [a for a in addrs if a not in bad]
+        if not addrs and not bad:
+            result.no_email.append(unit)
+        values = template_values(master, period, r, path.name, today)
+        counts = "、".join(f"{COLOUR_NAMES[c]}{k}份" for c in COLOURS
+                          if (k := sum(1 for n in items if n.colour == c)))
+        values["items"] = f"督办单{len(items)}份（{counts}，编号{'、'.join(n.number for n in items)}）"
+        subject, body = tpl.render(values)
+        msg = build_message(subject=subject, body=body, to=addrs, sender=sender, sender_name=office_of(master),
+                            reply_to=reply_to, attachment=path.read_bytes(), file_name=path.name, mime=DOCX_TYPE)
+        eml = outbox / (path.stem + ".eml")
+        eml.write_bytes(as_bytes(msg, draft=True))
+        result.written.append(eml)
+        result.units.append(unit)
+        messages.append((r, addrs, msg, path.name))
+    if send:
+        _send_all(messages, cfg, SendLog(log_path), period.label, NOTICE_MAIL, today, result, progress)
+    return result

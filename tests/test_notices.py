@@ -400,6 +400,68 @@ def test_libreoffice_opens_every_generated_file(master, tmp_path):
 
 
 # ---------------------------------------------------------------------------
+# mail
+# ---------------------------------------------------------------------------
+
+@pytest.fixture
+def smtp():
+    from aiosmtpd.controller import Controller
+    from test_mail import Recorder, _free_port
+
+    handler = Recorder()
+    ctl = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    ctl.start()
+    handler.port = ctl.port
+    yield handler
+    ctl.stop()
+
+
+def test_mail_notices_sends_each_unit_its_docx_once(master, smtp, tmp_path):
+    import email
+    from email import policy
+
+    def configure(m):
+        m.settings.update(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_security="无", smtp_user="",
+                          contact_email="duchaban@example.gov.cn")
+        for u in m.units:
+            if u.name == "区民政局":
+                u.email = "minzheng@example.gov.cn"
+    with open_store(master) as store:
+        m = load_master(store)
+        configure(m)
+        save_master(store, m, parts=("settings", "units"))
+    out = tmp_path / "督办单"
+    notices_run(master, P1, out, ISSUE)
+    args = ["mail", str(master), "--period", P1, "--outbox", str(tmp_path / "box"), "--notices", str(out), "--send"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    assert "1-6月督办单邮件：已生成 5 封" in r.output and "已发送 2 封" in r.output
+    got = smtp.by_rcpt()
+    assert set(got) == {"keji@example.gov.cn", "minzheng@example.gov.cn"}
+    msg = got["keji@example.gov.cn"]
+    assert "督办单" in msg["Subject"] and "区科技局" in msg["Subject"]
+    (att,) = list(msg.iter_attachments())
+    assert att.get_filename() == notice_filename(2022, P1, "区科技局")
+    assert att.get_content_type() == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert att.get_content() == (out / notice_filename(2022, P1, "区科技局")).read_bytes()
+    body = msg.get_body(("plain",)).get_content()
+    assert "督办单1份（黄色1份，编号督办〔2022〕第1号）" in body
+    # never twice
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    assert "已发送 0 封" in r.output and len(smtp.messages) == 2
+    eml = email.message_from_bytes((tmp_path / "box" / (Path(notice_filename(2022, P1, "区教委")).stem + ".eml"))
+                                   .read_bytes(), policy=policy.default)
+    assert eml["X-Unsent"] == "1"
+
+
+def test_mail_notices_without_the_folder_is_a_clear_error(master, tmp_path):
+    r = CliRunner().invoke(cli, ["mail", str(master), "--period", P1, "--outbox", str(tmp_path / "box"),
+                                 "--notices", str(tmp_path / "无")])
+    assert r.exit_code == 1 and "找不到督办单目录" in r.output
+
+
+# ---------------------------------------------------------------------------
 # CLI
 # ---------------------------------------------------------------------------
 
