@@ -545,6 +545,33 @@ def notices(master, period, out, when, template):
         click.echo(line)
 
 
+@cli.command()
+@master_arg
+@click.option("--year", type=int, default=None, help="考核年度（默认主表的年度；与主表不符时报错）")
+@click.option("--xlsx", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="同时输出考核汇总表（.xlsx：考核汇总、扣分明细）")
+@click.option("--date", "when", default=None, help="以该日期判断漏报和逾期回复，如 2022-12-31（默认今天）")
+@friendly
+def score(master, year, xlsx, when):
+    """年度目标考核：按单位汇总报送（按时/迟报/漏报）、牵头任务结论、督办单和逾期回复，计分并排名。
+
+    计分公式的系数在设置表中（默认：基础分100，迟报−0.5，漏报−1，黄色督办−1，红色督办−2，逾期回复−1）；
+    每一项扣分都在主表“考核”表的扣分明细中写明出自“报送记录”或“督办台账”的哪一行。
+
+    \b
+    示例：
+      duban score 主表.xlsx
+      duban score 主表.xlsx --year 2022 --xlsx 考核汇总.xlsx
+    """
+    from .score import score_on_file
+    from .settings import parse_date
+
+    day = parse_date(when, "日期") if when else None
+    result = score_on_file(master, year=year, xlsx=xlsx, today=day)
+    for line in result.summary_lines():
+        click.echo(line)
+
+
 @cli.group()
 def xl():
     """Excel 一侧：带按钮的宏主表（.xlsm）、本机设置、不开 Excel 运行按钮。
