@@ -96,6 +96,7 @@ class CollectResult:
     model: Master | None = None  # the consolidated master (for a caller that goes on, e.g. status)
     notes: list[str] = field(default_factory=list)  # e.g. a stale lock taken over
     relogged: int = 0  # 待确认 rows of 报送记录 rewritten as the file's new outcome
+    replies: list = field(default_factory=list)  # notices whose 督办整改情况 this run filed (duban.notices)
 
     def by_result(self, result: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.result == result]
@@ -125,6 +126,9 @@ class CollectResult:
                          + (f"（{self.relogged} 条“待确认”记录改为本次结果）" if self.relogged else ""))
         else:
             lines.append("主表没有变化。")
+        if self.replies:
+            lines.append(f"督办整改情况 {len(self.replies)} 条已记入“督办台账”："
+                         + "、".join(f"{n.number}（{n.unit}）" for n in self.replies))
         if self.outstanding:
             lines.append(f"尚未报送的牵头单位 {len(self.outstanding)} 个（可用 duban remind 催报）：")
             lines.append("  " + "、".join(self.outstanding))
@@ -806,6 +810,9 @@ def collect_into_store(store, folder: Path, paths: Iterable[Path], period: str |
     result = consolidate(master, returns, label, accept)
     result.notes.extend(notes)
     result.model = master
+    from .notices import file_return_replies
+
+    result.replies = file_return_replies(store, master, result)
     new_logs = [o for o in result.outcomes if o.log is not None]
     if archive and new_logs:
         write_archive(Path(folder), result)

@@ -38,6 +38,12 @@ TASK_COLUMNS = [
     ("自评", "self_eval"),
 ]
 INPUT_TASK_KEYS = ("progress", "amount", "problems", "self_eval")
+# Appended to TASK_COLUMNS in the workbook of a unit with open supervision notices (duban notices).
+NOTICE_COLUMNS = [
+    ("督办单", "notice"),  # the notice's number, colour and cause (read-only)
+    ("督办整改情况", "rectify"),  # the unit's reply, filed by collect into 督办台账
+]
+RECTIFY_KEY = "rectify"
 
 INDICATOR_COLUMNS = [
     ("序号", "id"),

@@ -135,6 +135,9 @@ def load_master(store: Store) -> Master:
     master.tasks = _read_items(store.read(S_TASKS), TASK_BASE, TASK_BLOCK, labels, S_TASKS)
     master.units = _read_units(store.read(S_UNITS))
     master.log = _read_log(store.read(S_LOG)) if S_LOG in names else []
+    from .notices import S_LEDGER, load_ledger
+
+    master.notices = load_ledger(store) if S_LEDGER in names else []
     return master
 
 

@@ -162,6 +162,7 @@ class Master:
     tasks: list[Task] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
     log: list[LogRow] = field(default_factory=list)
+    notices: list = field(default_factory=list)  # 督办台账 rows (duban.notices.Notice), read-only here
 
     # -- periods -------------------------------------------------------
     def period(self, label: str | None) -> Period:

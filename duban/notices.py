@@ -719,7 +719,7 @@ def run_notices(store: Store, label: str | None, out_dir: Path, *, today: date |
     master = load_master(store)
     period = master.period(label)
     attach_evidence(master, period.label)
-    ledger = load_ledger(store)
+    ledger = master.notices
     result = issue(master, ledger, period.label, today=today)
     out_dir = Path(out_dir)
     try:
@@ -757,14 +757,20 @@ def _save_docx(doc, path: Path) -> None:
 # replies and reminders
 # ---------------------------------------------------------------------------
 
-def open_notices_for(ledger: list[Notice], unit: str, before: str, order: dict[str, int]) -> dict[int, Notice]:
-    """Task id → the unit's latest not-closed notice from a period before ``before``."""
-    limit = order.get(before, len(order))
+def supervised_tasks(master: Master, unit: str, label: str) -> dict[int, Notice]:
+    """Task id → the unit's latest not-closed notice from a period before ``label`` (master.notices)."""
+    order = _period_index(master)
+    limit = order.get(label, len(order))
     out: dict[int, Notice] = {}
-    for n in sorted(ledger, key=lambda n: (order.get(n.period, -1), n.seq)):
+    for n in sorted(master.notices, key=lambda n: (order.get(n.period, -1), n.seq)):
         if n.unit == unit and n.open and n.period in order and order[n.period] < limit:
             out[n.task_id] = n
     return out
+
+
+def notice_mark(n: Notice) -> str:
+    """What the feedback workbook's 督办单 column shows: "督办〔2022〕第1号（黄色）：推进较为滞后"."""
+    return f"{n.number}（{COLOUR_NAMES.get(n.colour, n.colour)}）：{n.cause}"
 
 
 def file_replies(master: Master, ledger: list[Notice], label: str, replies: list[tuple[str, int, str, str]]) -> list[Notice]:
@@ -784,6 +790,28 @@ def file_replies(master: Master, ledger: list[Notice], label: str, replies: list
                     n.status = REPLIED
                 changed.append(n)
     return changed
+
+
+def file_return_replies(store: Store, master: Master, result) -> list[Notice]:
+    """`duban collect`: the 督办整改情况 of the valid returns into 督办台账 (latest return last, so it wins)."""
+    from .feedback_format import RECTIFY_KEY
+
+    if not master.notices:
+        return []
+    replies = []
+    outcomes = [o for o in result.outcomes if o.result in ("采用", "被新版本替代") and o.unit]
+    outcomes.sort(key=lambda o: o.ret.input.received.isoformat() if o.ret.input.received else "")
+    for o in outcomes:
+        got = o.ret.input.received
+        when = got.date().isoformat() if got else date.today().isoformat()
+        for task_id, row in sorted(o.ret.tasks.items()):
+            text = row.values.get(RECTIFY_KEY, "")
+            if text:
+                replies.append((o.unit, task_id, text, when))
+    changed = file_replies(master, master.notices, result.period, replies)
+    if changed:
+        save_ledger(store, master.notices)
+    return list({id(n): n for n in changed}.values())
 
 
 @dataclass
@@ -809,10 +837,10 @@ def escalate_overdue(store: Store, today: date | None = None) -> OverdueResult:
     from .master import load_master
 
     today = today or date.today()
-    ledger = load_ledger(store)
+    master = load_master(store)
+    ledger = master.notices
     if not ledger:
         return OverdueResult([], [], today)
-    master = load_master(store)
     closed, escalated = review(master, ledger, today)
     overdue = [n for n in ledger if n.open and not n.reply.strip() and n.overdue(today)]
     if closed or escalated:

@@ -36,7 +36,7 @@ MAX_SHEETS = 50
 MAX_RETURN_TEXT = 10_000_000  # characters one return may bring into the master (all its cells together)
 SPACE_RE = re.compile(r"\s+")
 
-TASK_TITLES = {title: key for title, key in ff.TASK_COLUMNS}
+TASK_TITLES = {title: key for title, key in ff.TASK_COLUMNS + ff.NOTICE_COLUMNS}
 INDICATOR_TITLES = {title: key for title, key in ff.INDICATOR_COLUMNS}
 
 
@@ -421,7 +421,8 @@ def _parse_return(inp: Input, *, secret: str, unit_names: list[str] | None = Non
         return ret
     if task_sheet:
         rows, merged = sheets[task_sheet]
-        ret.tasks = _read_rows(ret, task_sheet, rows, merged, TASK_TITLES, ff.INPUT_TASK_KEYS, "task")
+        ret.tasks = _read_rows(ret, task_sheet, rows, merged, TASK_TITLES, ff.INPUT_TASK_KEYS + (ff.RECTIFY_KEY,),
+                               "task")
     if ind_sheet and not ret.refused:
         rows, merged = sheets[ind_sheet]
         ret.indicators = _read_rows(ret, ind_sheet, rows, merged, INDICATOR_TITLES, ff.INPUT_INDICATOR_KEYS, "target")

@@ -315,10 +315,9 @@ def run_score(store: Store, *, year: int | None = None, xlsx: Path | None = None
               write_sheet: bool = True) -> ScoreResult:
     """`duban score` over a store: compute, rebuild the 考核 sheet (unless read-only), write ``xlsx``."""
     from .master import load_master
-    from .notices import load_ledger
 
     master = load_master(store)
-    result = score(master, load_ledger(store), year=year, today=today)
+    result = score(master, master.notices, year=year, today=today)
     if write_sheet:
         write_score_sheet(store, result)
         result.notes.append(f"已刷新主表“{S_SCORE}”表。")

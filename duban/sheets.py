@@ -202,7 +202,7 @@ def feedback_filename(year: int, period: str, unit: str) -> str:
 WIDTHS = {
     "id": 5, "category": 10, "task": 32, "lead": 12, "coop": 13, "role": 6,
     "previous": 26, "progress": 34, "amount": 12, "problems": 24, "self_eval": 11,
-    "target": 30, "units": 13,
+    "target": 30, "units": 13, "notice": 16, "rectify": 26,
 }
 
 
@@ -242,6 +242,12 @@ def build_book(master: Master, period: Period, recipient: Recipient, out_dir: Pa
     limit = int(s.get("text_limit") or st.BY_KEY["text_limit"].default)
 
     task_cols = [c for c in ff.TASK_COLUMNS if prev or c[1] != "previous"]
+    from .notices import notice_mark, supervised_tasks
+
+    supervised = supervised_tasks(master, recipient.name, period.label)
+    supervised = {t.id: supervised[t.id] for t in recipient.lead if t.id in supervised}
+    if supervised:
+        task_cols += ff.NOTICE_COLUMNS
     rows = []
     for role, tasks in ((ff.ROLE_LEAD, recipient.lead), (ff.ROLE_COOP, recipient.coop)):
         for t in tasks:
@@ -249,6 +255,7 @@ def build_book(master: Master, period: Period, recipient: Recipient, out_dir: Pa
                 "id": str(t.id), "category": t.category, "task": t.task,
                 "lead": _list(t.lead), "coop": _list(t.coop), "role": role,
                 "previous": (t.periods[prev.label].progress if prev and prev.label in t.periods else ""),
+                "notice": notice_mark(supervised[t.id]) if role == ff.ROLE_LEAD and t.id in supervised else "",
             }
             rows.append([values.get(k, "") for _, k in task_cols])
     ind_cols = None
@@ -278,7 +285,7 @@ def build_book(master: Master, period: Period, recipient: Recipient, out_dir: Pa
         path=Path(out_dir) / feedback_filename(master.year, period.label, recipient.name),
         unit=recipient.name,
         title=title,
-        readme=readme_lines(master, period, recipient, deadline, limit, bool(prev)),
+        readme=readme_lines(master, period, recipient, deadline, limit, bool(prev), len(supervised)),
         task_columns=task_cols,
         task_rows=rows,
         indicator_columns=ind_cols,
@@ -292,7 +299,7 @@ def build_book(master: Master, period: Period, recipient: Recipient, out_dir: Pa
 
 
 def readme_lines(master: Master, period: Period, r: Recipient, deadline: date | None,
-                 limit: int, has_previous: bool) -> list[tuple[str, str]]:
+                 limit: int, has_previous: bool, supervised: int = 0) -> list[tuple[str, str]]:
     s = master.settings
     contact = "，".join(x for x in (
         str(s.get("contact") or ""),
@@ -324,6 +331,10 @@ def readme_lines(master: Master, period: Period, r: Recipient, deadline: date | 
         n += 1
     if has_previous:
         lines.append(("text", f"{n}. “上期进展情况”是上一期报送的内容，仅供参考，无需修改。"))
+        n += 1
+    if supervised:
+        lines.append(("text", f"{n}. 本单位有 {supervised} 项任务正在督办（见“督办单”列的编号和督办事由）：请在这些任务的"
+                              "“督办整改情况”栏填写整改落实情况，作为对督办单的书面回复。"))
         n += 1
     if len(r.lead) + len(r.coop) == 0:
         lines.append(("text", f"{n}. 本单位本期没有重点任务需要反馈，只需填写“{ff.INDICATOR_SHEET}”工作表。"))
@@ -437,7 +448,9 @@ def _fill_workbook(wb, book: FeedbackBook) -> None:
     _protect(ws, book.password)
     ws.activate()
 
-    _data_sheet(wb, f, book, ff.TASK_SHEET, book.task_columns, book.task_rows, ff.INPUT_TASK_KEYS)
+    task_inputs = ff.INPUT_TASK_KEYS + ((ff.RECTIFY_KEY,) if any(k == ff.RECTIFY_KEY for _, k in book.task_columns)
+                                        else ())
+    _data_sheet(wb, f, book, ff.TASK_SHEET, book.task_columns, book.task_rows, task_inputs)
     if book.indicator_columns:
         _data_sheet(wb, f, book, ff.INDICATOR_SHEET, book.indicator_columns, book.indicator_rows,
                     ff.INPUT_INDICATOR_KEYS)
@@ -473,12 +486,15 @@ def _data_sheet(wb, f, book: FeedbackBook, name: str, columns, rows, input_keys)
     for r, values in enumerate(rows, start=1):
         ws.set_row(r, row_height(zip(values, widths), min_lines=3))
         for c, value in enumerate(values):
+            fmt = fmt_of[c]
+            if keys[c] == ff.RECTIFY_KEY and not values[keys.index("notice")]:
+                fmt = f["cell"]  # a task under no notice: nothing to reply
             if keys[c] == "id":
-                ws.write_number(r, c, int(value), fmt_of[c])
+                ws.write_number(r, c, int(value), fmt)
             elif value:
-                ws.write_string(r, c, _text(value), fmt_of[c])
+                ws.write_string(r, c, _text(value), fmt)
             else:  # empty, styled (the input cells must exist to be unlocked)
-                ws.write_blank(r, c, None, fmt_of[c])
+                ws.write_blank(r, c, None, fmt)
     last = len(rows)
     if last:
         limit = book.text_limit

@@ -291,6 +291,50 @@ def test_remind_lists_overdue_notices_from_the_cli(master, tmp_path):
     assert "督办〔2022〕第1号 黄色 区科技局 任务1（回复期限 2022-07-20），本次升级督办" in r.output
 
 
+def fill_return(path: Path, values: dict[int, dict[str, str]]) -> None:
+    """Fill a generated feedback workbook as a unit would (by column title), and save it."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb["重点任务"]
+    head = {c.value: c.column for c in ws[1]}
+    for r in range(2, ws.max_row + 1):
+        rid = ws.cell(r, head["序号"]).value
+        for title, text in values.get(rid, {}).items():
+            ws.cell(r, head[title], text)
+    wb.save(path)
+
+
+def test_next_feedback_workbook_marks_supervised_tasks_and_collect_files_the_reply(master, tmp_path):
+    notices_run(master, P1, tmp_path / "o1", ISSUE)
+    sheets = tmp_path / "反馈表"
+    r = CliRunner().invoke(cli, ["sheets", str(master), "--period", P2, "-o", str(sheets)])
+    assert r.exit_code == 0, r.output
+    from duban.sheets import feedback_filename
+
+    book = sheets / feedback_filename(2022, P2, "区科技局")
+    ws = openpyxl.load_workbook(book)["重点任务"]
+    head = [c.value for c in ws[1]]
+    assert head[-2:] == ["督办单", "督办整改情况"]
+    rows = {ws.cell(r, 1).value: [c.value for c in ws[r]] for r in range(2, ws.max_row + 1)}
+    assert rows[1][-2] == "督办〔2022〕第1号（黄色）：推进较为滞后"
+    assert rows[4][-2] is None  # task 4 is under no notice
+    assert ws.cell(2, len(head)).protection.locked is False
+    readme = [c.value for c in openpyxl.load_workbook(book)["填报说明"]["A"] if c.value]
+    assert any("本单位有 1 项任务正在督办" in x for x in readme)
+    # a unit without notices gets the usual workbook
+    plain = openpyxl.load_workbook(sheets / feedback_filename(2022, P2, "区教委"))["重点任务"]
+    assert "督办整改情况" in [c.value for c in plain[1]]  # 区教委 has the blue notice of task 2
+    fill_return(book, {1: {"本期进展情况": "已引进研发机构5家。", "督办整改情况": "已召开专题会，落实3家机构签约。"},
+                       4: {"本期进展情况": "按计划推进。"}})
+    r = CliRunner().invoke(cli, ["collect", str(master), str(book), "--period", P2])
+    assert r.exit_code == 0, r.output
+    assert "督办整改情况 1 条已记入“督办台账”：督办〔2022〕第1号（区科技局）" in r.output
+    n1 = {n.number: n for n in ledger(master)}["督办〔2022〕第1号"]
+    assert (n1.reply, n1.status) == ("已召开专题会，落实3家机构签约。", REPLIED)
+    # the same file again changes nothing
+    r = CliRunner().invoke(cli, ["collect", str(master), str(book), "--period", P2])
+    assert "督办整改情况" not in r.output
+
+
 # ---------------------------------------------------------------------------
 # the document
 # ---------------------------------------------------------------------------
