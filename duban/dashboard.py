@@ -260,6 +260,15 @@ def refresh_dashboard(store: Store, master: Master, period: str | None = None) -
                    + [["由滞后转为不滞后", t.id, t.task, "、".join(t.lead)] for t in ch.recovered])
         if listing:
             row = _table(store, row, ["变化", "序号", "工作任务", "牵头单位"], listing, layout)
+    # 6. every task across the periods, with its notices
+    if len(master.periods) > 1 or master.notices:
+        from .history import history_table
+
+        write(row, [[f"{'六' if data.change else '五'}、各期进展与督办记录"]])
+        layout.section_rows.append(row)
+        row += 1
+        header, body = history_table(master)
+        row = _table(store, row, header, body, layout)
     layout.widths = {1: 34, 2: 12}
     for c in range(3, 3 + len(statuses)):
         layout.widths[c] = 12

@@ -245,6 +245,8 @@ class Master:
         return {i.id: i for i in self.indicators}
 
     def to_json(self) -> dict:
+        from .history import notice_history
+
         return {
             "year": self.year,
             "current_period": self.settings.get("current_period", ""),
@@ -261,9 +263,11 @@ class Master:
             "tasks": [
                 {"id": t.id, "category": t.category, "task": t.task, "lead": t.lead,
                  "coop": t.coop, "flags": t.flags, "leader": t.leader, "deadline": t.deadline,
-                 "periods": {k: v.to_json() for k, v in t.periods.items()}}
+                 "periods": {k: v.to_json() for k, v in t.periods.items()},
+                 "notices": notice_history(self, t.id)}
                 for t in self.tasks
             ],
+            "notices": [n.to_json() for n in sorted(self.notices, key=lambda n: n.seq)],
             "units": [
                 {"name": u.name, "kind": u.kind, "aliases": u.aliases, "members": u.members,
                  "contact": u.contact, "email": u.email, "phone": u.phone, "note": u.note}

@@ -439,6 +439,23 @@ def lagging_items(f: ReportFacts) -> list[str]:
     return out
 
 
+def consecutive_items(f: ReportFacts) -> list[str]:
+    """The 连续滞后 paragraph: tasks 推进较为滞后 in this period and the one before, with their notices."""
+    from .history import consecutive_lagging, notice_history
+
+    tasks = consecutive_lagging(f.master, f.label)
+    if not tasks:
+        return []
+    prev = f.master.previous_period(f.label)
+    out = [f"以下{len(tasks)}项任务{prev.label}、{f.label}连续两期推进较为滞后，需重点督办："]
+    for n, t in enumerate(tasks, start=1):
+        task = tidy(t.task).rstrip("。；;，, ")
+        units = "、".join(tidy(u) for u in t.lead) or "未明确"
+        notes = "、".join(f"{h['number']}（{h['colour']}色）" for h in notice_history(f.master, t.id))
+        out.append(f"{n}．{task}（责任单位：{units}" + (f"；已发督办单{notes}" if notes else "") + "）。")
+    return out
+
+
 def annex_list(f: ReportFacts) -> list[str]:
     return [f"{t.number}．{t.title}" for t in f.tables]
 
@@ -675,6 +692,11 @@ def build_report(master: Master, period: str | None = None, *, template: Path | 
     if items:
         add(f"（二）推进较为滞后的{len(items)}项任务", style="Heading 2")
         for item in items:
+            add(item, style="Body Text")
+    repeat = consecutive_items(f)
+    if repeat:
+        add(f"（三）连续滞后的{len(repeat) - 1}项任务", style="Heading 2")
+        for item in repeat:
             add(item, style="Body Text")
     problems = problems_text(f)
     if problems:
