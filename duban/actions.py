@@ -219,6 +219,31 @@ def do_report(ctx: ActionContext) -> ActionResult:
     return ActionResult("生成报告", result.summary_lines(), [p for p in (result.docx, result.xlsx) if p])
 
 
+NOTICES_DIR = "督办单"
+
+
+def do_notices(ctx: ActionContext) -> ActionResult:
+    """生成督办单: the current period's notices into 督办单/{期次}/, numbered in 督办台账."""
+    from .master import load_master
+    from .notices import run_notices
+
+    label = load_master(ctx.store).period(current_period(ctx.store, required=False)).label
+    out = ctx.folder / NOTICES_DIR / _safe(label)
+    result = run_notices(ctx.store, label, out)
+    return ActionResult("生成督办单", result.summary_lines(), [out])
+
+
+def do_score(ctx: ActionContext) -> ActionResult:
+    """考核汇总: the 考核 sheet, and 报告/{year}年度督办考核汇总.xlsx."""
+    from .master import load_master
+    from .score import run_score
+
+    year = load_master(ctx.store).year
+    out = ctx.folder / REPORT_DIR / f"{year}年度督办考核汇总.xlsx"
+    result = run_score(ctx.store, xlsx=out)
+    return ActionResult("考核汇总", result.summary_lines(), [out])
+
+
 ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("sheets", "生成反馈表", "DubanSheets", do_sheets),
     Action("mail", "生成邮件", "DubanMail", do_mail),
@@ -226,6 +251,8 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("status", "研判状态", "DubanStatus", do_status),
     Action("report", "生成报告", "DubanReport", do_report),
     Action("remind", "催报", "DubanRemind", do_remind),
+    Action("notices", "生成督办单", "DubanNotices", do_notices),
+    Action("score", "考核汇总", "DubanScore", do_score),
 )}
 
 

@@ -631,7 +631,7 @@ def xl_setup(master):
         sys.exit(1)
 
 
-XL_BUTTONS = ("sheets", "mail", "collect", "status", "report", "remind", "upgrade")
+XL_BUTTONS = ("sheets", "mail", "collect", "status", "report", "remind", "notices", "score", "upgrade")
 
 
 @xl.command("run")
@@ -645,7 +645,7 @@ def xl_run(button, master, send, draft):
 
     \b
     按钮：sheets 生成反馈表、mail 生成邮件、collect 汇总反馈、status 研判状态、
-          report 生成报告、remind 催报、upgrade 升级宏。
+          report 生成报告、remind 催报、notices 生成督办单、score 考核汇总、upgrade 升级宏。
     期次取“设置”表的当前期次；输出在主表旁：反馈表/期次/、发件箱/期次/、收件箱/、报告/。
     运行前请先关闭主表。
 

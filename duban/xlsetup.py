@@ -322,8 +322,8 @@ PLATFORMS: dict[str, PlatformInfo] = {
         "other", "Linux / 其他", None, False, False,
         ("这台电脑上没有 Microsoft Excel，按钮和单元格函数都不能用。",
          "WPS 表格不支持 xlwings（没有 RunPython），在 WPS 中按钮无效。",
-         "请用命令行完成同样的每一步：duban xl run 按钮名 主表.xlsm（按钮名：sheets mail collect status report remind），"
-         "或 duban sheets / mail / collect / status / report / remind；运行前先关闭主表。")),
+         "请用命令行完成同样的每一步：duban xl run 按钮名 主表.xlsm（按钮名：sheets mail collect status report remind notices score），"
+         "或 duban sheets / mail / collect / status / report / remind / notices / score；运行前先关闭主表。")),
 }
 
 

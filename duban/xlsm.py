@@ -80,6 +80,8 @@ DEFAULT_BUTTONS: list[tuple[str, str, str]] = [
     ("研判状态", "DubanStatus", "B9"),
     ("生成报告", "DubanReport", "B11"),
     ("催报", "DubanRemind", "B13"),
+    ("生成督办单", "DubanNotices", "B15"),
+    ("考核汇总", "DubanScore", "B17"),
 ]
 
 DEFAULT_XLWINGS_CONF: dict[str, Any] = {

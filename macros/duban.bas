@@ -28,6 +28,14 @@ Sub DubanRemind()
     RunPython "import duban.xl.buttons as b; b.remind()"
 End Sub
 
+Sub DubanNotices()
+    RunPython "import duban.xl.buttons as b; b.notices()"
+End Sub
+
+Sub DubanScore()
+    RunPython "import duban.xl.buttons as b; b.score()"
+End Sub
+
 Sub DubanUpgrade()
     RunPython "import duban.xl.buttons as b; b.upgrade()"
 End Sub

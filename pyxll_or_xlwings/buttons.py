@@ -59,6 +59,16 @@ def remind(master_path: str | None = None):
     return _run("remind", master_path)
 
 
+def notices(master_path: str | None = None):
+    """生成督办单"""
+    return _run("notices", master_path)
+
+
+def score(master_path: str | None = None):
+    """考核汇总"""
+    return _run("score", master_path)
+
+
 def upgrade(master_path: str | None = None):
     """升级宏：按本机安装的 duban/xlwings 重建主表的宏和按钮"""
     if master_path is not None:

@@ -99,7 +99,7 @@ def test_every_runpython_names_an_existing_entry_point():
     text = duban_bas_path().read_text("ascii")
     calls = re.findall(r'RunPython\s+"import\s+([\w.]+)\s+as\s+(\w+);\s*(\w+)\.(\w+)\(\)"', text)
     subs = re.findall(r"^Sub\s+(\w+)\(\)", text, re.M)
-    assert len(calls) == len(subs) == 7
+    assert len(calls) == len(subs) == 9
     for module_name, alias, used, func in calls:
         assert alias == used
         module = importlib.import_module(module_name)
