@@ -127,8 +127,9 @@ class CollectResult:
         else:
             lines.append("主表没有变化。")
         if self.replies:
-            lines.append(f"督办整改情况 {len(self.replies)} 条已记入“督办台账”："
-                         + "、".join(f"{n.number}（{n.unit}）" for n in self.replies))
+            shown = "、".join(f"{n.number}（{n.unit}）" for n in self.replies[:8])
+            lines.append(f"督办整改情况 {len(self.replies)} 条已记入“督办台账”：{shown}"
+                         + (f"等 {len(self.replies)} 份督办单" if len(self.replies) > 8 else ""))
         if self.outstanding:
             lines.append(f"尚未报送的牵头单位 {len(self.outstanding)} 个（可用 duban remind 催报）：")
             lines.append("  " + "、".join(self.outstanding))

@@ -40,7 +40,7 @@ DEMO_NO_EMAIL = ("区妇联", "区科协")  # left without an address to show th
 
 
 def _circled(step) -> str:
-    return "①②③④⑤⑥⑦⑧⑨⑩"[min(STEPS.index(step), 9)]
+    return "①②③④⑤⑥⑦⑧⑨⑩⑪⑫"[min(STEPS.index(step), 11)] if step in STEPS else "·"
 
 
 def step_sheets(ctx: dict, echo) -> None:
@@ -184,7 +184,120 @@ def settle_open_items(master, period: str) -> list[str]:
     return lines
 
 
-STEPS = [step_init, step_sheets, step_mail, step_collect, step_remind, step_status, step_report]
+SECOND_PERIOD = "1-9月"
+
+
+def _issue_date(master, period: str):
+    """Notices go out a few days after the period's return deadline."""
+    from datetime import timedelta
+
+    from .sheets import period_deadline
+
+    return period_deadline(master, master.period(period)) + timedelta(days=5)
+
+
+def step_notices(ctx: dict, echo) -> None:
+    """The period's 督办单 (numbered in 督办台账) and their mails (.eml, not sent)."""
+    from .master import load_master, save_master
+    from .notices import load_ledger, run_notice_mail, run_notices
+    from .store import open_store
+
+    period = ctx["period"]
+    echo(f"{_circled(step_notices)} 生成{period}督办单（红黄蓝三色，每单位一份）→ 督办台账、督办单邮件")
+    with open_store(ctx["master"]) as store:
+        master = load_master(store)
+        if master.settings.get("notice_reply_days") in (None, "", 10):
+            # quarterly supervision: the units answer with the next period's feedback workbook
+            master.settings["notice_reply_days"] = 90
+            save_master(store, master, parts=("settings",))
+            echo("  演示按季度督办：设置“督办回复期限天数”为 90 天（单位随下期反馈表回复督办整改情况）。")
+        today = _issue_date(master, period)
+        result = run_notices(store, period, ctx["out"] / "督办单", today=today)
+    lines = result.summary_lines()
+    echo(lines[0])
+    listed = [ln for ln in lines[1:] if ln.startswith("  督办〔")]
+    for ln in listed[:6]:
+        echo(ln)
+    if len(listed) > 6:
+        echo(f"  ……其余 {len(listed) - 6} 份见汇总表")
+    for ln in lines[1:]:
+        if not ln.startswith("  督办〔"):
+            echo(ln)
+    with open_store(ctx["master"], write=False) as store:
+        master, ledger = load_master(store), load_ledger(store)
+    mail = run_notice_mail(master, ledger, period, ctx["out"] / "督办单", ctx["out"] / "督办单邮件", today=today)
+    echo(mail.summary_lines()[0])
+    ctx["notices"] = result
+    ctx["made"] += [("督办单", ctx["out"] / "督办单"), ("督办单汇总", result.summary),
+                    ("督办单邮件", ctx["out"] / "督办单邮件")]
+
+
+def step_overdue(ctx: dict, echo) -> None:
+    """Before the period's notices: the earlier notices past their reply deadline, escalated."""
+    from .master import load_master
+    from .notices import overdue_on_file
+    from .store import open_store
+
+    with open_store(ctx["master"], write=False) as store:
+        today = _issue_date(load_master(store), ctx["period"])
+    echo(f"{_circled(step_overdue)} 检查督办单回复（{today.isoformat()}）：逾期未回复的升级督办")
+    for line in overdue_on_file(ctx["master"], today).summary_lines()[:8]:
+        echo(line)
+
+
+def step_second_period(ctx: dict, echo) -> None:
+    """The next period (1-9月), from feedback workbooks to notices: replies, 销号, escalation, 连续滞后."""
+    period = SECOND_PERIOD
+    echo(f"========== 第二期：{period}（输出在 {period}/ 子目录）==========")
+    sub = dict(ctx, out=ctx["out"] / period, period=period, made=[])
+    sub["out"].mkdir(parents=True, exist_ok=True)
+    for step in (step_sheets, step_collect, step_status, step_report, step_overdue, step_notices):
+        step(sub, echo)
+        echo("")
+    ctx["made"] += [(f"{period}{what}", path) for what, path in sub["made"]]
+    ctx["second"] = sub
+
+
+def step_score(ctx: dict, echo) -> None:
+    """The year's scorecard so far, and one 督办单 rendered to PNG."""
+    from .master import load_master
+    from .notices import RED, notice_filename
+    from .report import ReportError, convert_to_pdf, render_page_png
+    from .score import score_on_file
+    from .store import open_store
+
+    echo(f"{_circled(step_score)} 年度督办考核汇总（报送、督办单、逾期回复计分排名）")
+    with open_store(ctx["master"], write=False) as store:
+        master = load_master(store)
+    last = ctx.get("second", ctx)
+    today = _issue_date(master, last["period"])
+    out = ctx["out"] / f"{master.year}年度督办考核汇总.xlsx"
+    from .score import unit_line
+
+    result = score_on_file(ctx["master"], xlsx=out, today=today)
+    for line in result.summary_lines(top=3):
+        echo(line)
+    echo("  得分最低的 5 个单位：")
+    for u in result.units[-5:]:
+        echo(unit_line(u))
+    ctx["made"].append(("考核汇总", out))
+    notices = last.get("notices")
+    if notices and notices.notices:
+        pick = next((n for n in notices.notices if n.colour == RED), notices.notices[0])
+        docx = last["out"] / "督办单" / notice_filename(master.year, pick.period, pick.unit)
+        try:
+            pdf = convert_to_pdf(docx, ctx["out"] / "督办单示例")
+        except ReportError as exc:
+            echo(f"  未渲染督办单图片：{exc}")
+            return
+        png = render_page_png(pdf, ctx["out"] / "督办单示例.png", dpi=100)
+        if png:
+            ctx["made"].append(("督办单示例图", png))
+            echo(f"  已把 {pick.number}（{pick.unit}）渲染为图片：{png}")
+
+
+STEPS = [step_init, step_sheets, step_mail, step_collect, step_remind, step_status, step_report, step_notices,
+         step_second_period, step_score]
 
 
 MARKER = ".duban演示"  # in a demo folder: what the last demo run wrote there (relative path → SHA-256)

@@ -225,7 +225,17 @@ def _lagging_evidence(entry: PeriodEntry) -> list[dict]:
     return [d for d in principal if d.get("state") in BEHIND_STATES]
 
 
-def progress_lines(task: Task, entry: PeriodEntry, unit: str, lagging_only: bool) -> tuple[list[str], list[str]]:
+def unit_segments(progress: str, units: list[str]) -> dict[str, str]:
+    """The 【单位】-labelled parts of a combined progress cell (as collect writes it), by unit."""
+    from .collect import parse_labelled
+
+    if "【" not in progress:
+        return {}
+    return parse_labelled(progress, set(units))[1]
+
+
+def progress_lines(task: Task, entry: PeriodEntry, unit: str, lagging_only: bool,
+                   segment: str | None = None) -> tuple[list[str], list[str]]:
     """(lagging targets, 进展情况 lines) for one unit's notice, from the engine's evidence.
 
     Each line is the engine's sentence for a target plus the unit's own words it rests on
@@ -257,7 +267,12 @@ def progress_lines(task: Task, entry: PeriodEntry, unit: str, lagging_only: bool
         lines.append(entry.reason.strip().rstrip("。") + "。")
     if not quoted:
         label = next((k for k, v in task.periods.items() if v is entry), "")
-        lines.append(f"单位报送：“{key_sentence(task, label).rstrip('。')}”")
+        if segment:  # the unit's own words, not another lead unit's
+            own = Task(task.id, task.category, task.task, periods={label: PeriodEntry(progress=segment,
+                                                                                        reason=entry.reason)})
+            lines.append(f"{unit}报送：“{key_sentence(own, label).rstrip('。')}”")
+        else:
+            lines.append(f"单位报送：“{key_sentence(task, label).rstrip('。')}”")
     return targets, lines
 
 
@@ -327,9 +342,11 @@ def last_notice(ledger: list[Notice], task_id: int, unit: str, before: str, orde
 
 def decide(master: Master, label: str | None, ledger: list[Notice], *, today: date | None = None) -> list[Decision]:
     """The notices the period calls for (pure): colour, cause and evidence per task and lead unit."""
-    from .judge import parse_deadline
+    from .judge import get_rules, judge_task, parse_deadline
+    from .status import rules_from_settings
 
     period = master.period(label)
+    rules = get_rules(rules_from_settings(master.settings))
     s = master.settings
     blue_days = int(s.get("notice_blue_days") if s.get("notice_blue_days") not in (None, "") else 30)
     repeat_red = st.truthy(s.get("notice_repeat_red", "是"))
@@ -350,6 +367,20 @@ def decide(master: Master, label: str | None, ledger: list[Notice], *, today: da
         lagging = light in (YELLOW, RED) or status == LAGGING
         units = units_of.get(t.id, [])
         behind_units = {d.get("unit") for d in _lagging_evidence(e) if d.get("unit")}
+        segments = unit_segments(e.progress, units) if len(units) > 1 else {}
+        if lagging and not behind_units and len(segments) > 1:
+            # several lead units reported separately and the engine did not say whose part lags:
+            # judge each unit's own part; a unit that did not report its part stays behind
+            for unit in units:
+                own = segments.get(unit)
+                if own is None:
+                    behind_units.add(unit)
+                    continue
+                j = judge_task(t.task, own, end, master.year, deadline=t.deadline or None, rules=rules)
+                if j.status == LAGGING or getattr(j, "light", "") in (YELLOW, RED) or override == LAGGING:
+                    behind_units.add(unit)
+            if not behind_units:
+                behind_units = set(units)  # the whole lags though no part does: everyone is asked
         for unit in units:
             last = last_notice(ledger, t.id, unit, period.label, order)
             colour = cause = ""
@@ -372,7 +403,7 @@ def decide(master: Master, label: str | None, ledger: list[Notice], *, today: da
                 colour, cause = BLUE, f"完成时限（{t.deadline}）临近，任务尚未完成"
             if not colour:
                 continue
-            targets, lines = progress_lines(t, e, unit, lagging_only=colour != BLUE)
+            targets, lines = progress_lines(t, e, unit, lagging_only=colour != BLUE, segment=segments.get(unit))
             out.append(Decision(t, unit, colour, cause, targets, lines))
     return out
 
@@ -413,10 +444,10 @@ class IssueResult:
         if self.stale:
             lines.append(f"  以下 {len(self.stale)} 份督办单是此前为本期签发的，按现在的研判已不需要督办，台账中保留原编号"
                          "（确需撤销的，在“督办台账”备注中注明）：" + "、".join(n.number for n in self.stale))
-        if self.closed:
-            lines.append(f"  本次销号 {len(self.closed)} 份：" + "、".join(f"{n.number}（{n.unit}）" for n in self.closed))
-        if self.escalated:
-            lines.append(f"  升级督办 {len(self.escalated)} 份：" + "、".join(f"{n.number}（{n.unit}）" for n in self.escalated))
+        for what, items in (("本次销号", self.closed), ("升级督办", self.escalated)):
+            if items:
+                lines.append(f"  {what} {len(items)} 份：" + "、".join(f"{n.number}（{n.unit}）" for n in items[:8])
+                             + (f"等 {len(items)} 份" if len(items) > 8 else ""))
         if self.files:
             lines.append(f"  已生成督办单 {len(self.files)} 份（每单位一份 .docx），保存在 {self.files[0].parent}")
         if self.summary:
@@ -579,7 +610,7 @@ def build_unit_docx(master: Master, notices: list[Notice], template: Path | None
     """One unit's notices, one per page, as a python-docx Document."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import parse_xml
-    from docx.shared import RGBColor
+    from docx.shared import Pt, RGBColor
 
     from .report import _open_template, _section_width_twips, _signature
 
@@ -606,6 +637,7 @@ def build_unit_docx(master: Master, notices: list[Notice], template: Path | None
         add(opening_sentence(master, n), "Body Text")
         doc.element.body.sectPr.addprevious(parse_xml(_form_xml(doc, notice_fields(master, n), width)))
         _signature(doc, office, cn_date(n.issued))
+        doc.paragraphs[-2].paragraph_format.space_before = Pt(14)  # one page per notice
     props = doc.core_properties
     props.title = f"督办单（{notices[0].unit}）" if notices else "督办单"
     props.author = office
@@ -819,11 +851,17 @@ class OverdueResult:
     overdue: list[Notice]
     escalated: list[Notice]
     today: date
+    closed: list[Notice] = field(default_factory=list)
 
     def summary_lines(self) -> list[str]:
+        lines = []
+        if self.closed:
+            lines.append(f"督办单销号 {len(self.closed)} 份（任务已完成，或已回复且正常推进）："
+                         + "、".join(f"{n.number}（{n.unit}）" for n in self.closed[:8])
+                         + (f"等 {len(self.closed)} 份" if len(self.closed) > 8 else ""))
         if not self.overdue:
-            return ["督办单：没有超过回复期限仍未回复的。"]
-        lines = [f"超过回复期限仍未回复的督办单 {len(self.overdue)} 份（{self.today.isoformat()}）："]
+            return lines + ["督办单：没有超过回复期限仍未回复的。"]
+        lines.append(f"超过回复期限仍未回复的督办单 {len(self.overdue)} 份（{self.today.isoformat()}）：")
         for n in self.overdue:
             mark = "，本次升级督办" if n in self.escalated else ""
             lines.append(f"  {n.number} {COLOUR_NAMES.get(n.colour, n.colour)} {n.unit} 任务{n.task_id}"
@@ -845,7 +883,7 @@ def escalate_overdue(store: Store, today: date | None = None) -> OverdueResult:
     overdue = [n for n in ledger if n.open and not n.reply.strip() and n.overdue(today)]
     if closed or escalated:
         save_ledger(store, ledger)
-    return OverdueResult(overdue, escalated, today)
+    return OverdueResult(overdue, escalated, today, closed)
 
 
 def overdue_on_file(master_path: Path, today: date | None = None) -> OverdueResult:

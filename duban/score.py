@@ -97,16 +97,18 @@ class ScoreResult:
     def summary_lines(self, top: int = 10) -> list[str]:
         lines = [f"{self.year}年度督办考核：{len(self.units)} 个单位，期次 {'、'.join(self.periods) or '（无）'}",
                  "  " + self.formula()]
-        for u in self.units[:top]:
-            lines.append(f"  {u.rank:>3}. {u.unit} {_n(u.points)} 分（扣 {_n(u.deducted)} 分："
-                         f"迟报{u.count(LATE)} 漏报{u.count(MISSING)} 红{u.notices[RED]} 黄{u.notices[YELLOW]} "
-                         f"蓝{u.notices[BLUE]} 逾期回复{u.overdue_replies}）")
+        lines.extend(unit_line(u) for u in self.units[:top])
         if len(self.units) > top:
             lines.append(f"  ……其余 {len(self.units) - top} 个单位见主表“{S_SCORE}”表")
         if self.xlsx:
             lines.append(f"已生成考核汇总表：{self.xlsx}")
         lines.extend(self.notes)
         return lines
+
+
+def unit_line(u: UnitScore) -> str:
+    return (f"  {u.rank:>3}. {u.unit} {_n(u.points)} 分（扣 {_n(u.deducted)} 分：迟报{u.count(LATE)} 漏报{u.count(MISSING)} "
+            f"红{u.notices[RED]} 黄{u.notices[YELLOW]} 蓝{u.notices[BLUE]} 逾期回复{u.overdue_replies}）")
 
 
 def _n(x: float) -> str:

@@ -30,6 +30,10 @@ ON_TRACK = [
     "已制定工作方案，正在按时间节点推进，无重大困难。",
 ]
 COMPLETED = ["已全面完成年度任务。", "已完成，并通过验收。"]
+RECTIFY = [
+    "收到督办单后召开专题会研究整改，倒排工期、专人盯办，目前已按计划推进。",
+    "已制定整改方案，落实资金和责任人，滞后进度已基本追回。",
+]
 PROBLEMS = ["资金保障压力较大，下一步积极争取上级资金支持。", "部分群众意愿不统一，下一步加强宣传引导。", ""]
 
 
@@ -158,6 +162,12 @@ def fill_book(book, rng: random.Random, share: float, *, lag_share: float = 0.15
     for row in book.task_rows:
         x = rng.random()
         kind = "lagging" if x < lag_share else "completed" if x < lag_share + done_share else "on_track"
+        if "rectify" in col and row[col["notice"]]:  # a task under a notice: most units answer and catch up
+            if rng.random() < 0.6:
+                row[col["rectify"]] = rng.choice(RECTIFY)
+                kind = "completed" if rng.random() < 0.3 else "on_track"
+            else:
+                kind = "lagging"
         text, amount, self_eval = progress_for(row[col["task"]], rng, kind, share)
         if row[col["role"]] == ff.ROLE_COOP:
             text, amount, self_eval = "积极配合牵头单位推进，" + text, "", ""

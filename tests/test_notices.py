@@ -49,7 +49,7 @@ def build() -> Master:
         e = t.entry(P1)
         e.status = verdicts[t.id]
         e.light = lights[e.status]  # as `duban status` stores them (the engine re-run keeps a stored light)
-        e.progress = {1: "截至6月底，已引进研发机构1家，其余正在洽谈。", 6: "【区民政局】建成社区食堂5个\n【区财政局】资金已拨付"}.get(
+        e.progress = {1: "截至6月底，已引进研发机构1家，其余正在洽谈。", 6: "【区民政局】建成社区食堂5个\n【区财政局】配套资金尚未落实，进度滞后"}.get(
             t.id, "按计划推进。")
         e.reason = "完成12.5%，低于时序进度" if t.id == 1 else ""
     tasks[3].entry(P1).override = "正常推进"  # the staff override wins over the engine's 滞后
@@ -123,6 +123,19 @@ def test_override_done_removes_even_the_overdue_red(master, tmp_path):
     edit(master, lambda m: setattr(m.task_by_id()[3].entry(P1), "override", "已完成"))
     r = notices_run(master, P1, tmp_path / "out", ISSUE)
     assert 3 not in {n.task_id for n in r.notices}
+
+
+def test_several_leads_only_the_unit_whose_part_lags(master, tmp_path):
+    def split(m):
+        m.task_by_id()[6].entry(P1).progress = "【区民政局】建成社区食堂5个，选址困难，进度滞后\n【区财政局】配套资金已全部拨付到位"
+    edit(master, split)
+    out = tmp_path / "out"
+    r = notices_run(master, P1, out, ISSUE)
+    assert [n.unit for n in r.notices if n.task_id == 6] == ["区民政局"]
+    lines = docx_lines(out / notice_filename(2022, P1, "区民政局"))
+    progress = lines[lines.index("进展情况") + 1:lines.index("督办要求")]
+    assert progress[-1] == "区民政局报送：“建成社区食堂5个，选址困难，进度滞后”", progress
+    assert not (out / notice_filename(2022, P1, "区财政局")).exists()
 
 
 def test_red_light_makes_a_red_notice(master, tmp_path):
