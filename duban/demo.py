@@ -284,13 +284,14 @@ def step_score(ctx: dict, echo) -> None:
     notices = last.get("notices")
     if notices and notices.notices:
         pick = next((n for n in notices.notices if n.colour == RED), notices.notices[0])
+        page = [n.unit for n in notices.notices][:notices.notices.index(pick)].count(pick.unit) + 1
         docx = last["out"] / "督办单" / notice_filename(master.year, pick.period, pick.unit)
         try:
             pdf = convert_to_pdf(docx, ctx["out"] / "督办单示例")
         except ReportError as exc:
             echo(f"  未渲染督办单图片：{exc}")
             return
-        png = render_page_png(pdf, ctx["out"] / "督办单示例.png", dpi=100)
+        png = render_page_png(pdf, ctx["out"] / "督办单示例.png", page=page, dpi=100)
         if png:
             ctx["made"].append(("督办单示例图", png))
             echo(f"  已把 {pick.number}（{pick.unit}）渲染为图片：{png}")
