@@ -291,6 +291,8 @@ def readme_lines(year: int) -> list[str]:
         "  4. 研判状态：duban status 主表.xlsx",
         "  5. 生成报告：duban report 主表.xlsx -o 报告.docx --xlsx 附件.xlsx",
         "  6. 催报：duban remind 主表.xlsx --period 1-6月",
+        "  7. 督办单：duban notices 主表.xlsx --period 1-6月 -o 督办单目录（红黄蓝三色，记入“督办台账”工作表）",
+        "  8. 年度考核：duban score 主表.xlsx --xlsx 考核汇总.xlsx（写入“考核”工作表）",
         "",
         "注意：",
         "  · “人工研判”列填写后优先于系统研判，报告一律采用人工研判结果。",
