@@ -346,6 +346,8 @@ def test_next_feedback_workbook_marks_supervised_tasks_and_collect_files_the_rep
     # the same file again changes nothing
     r = CliRunner().invoke(cli, ["collect", str(master), str(book), "--period", P2])
     assert "督办整改情况" not in r.output
+    if find_soffice():  # the workbook with the two extra columns opens in a spreadsheet application
+        assert convert_to_pdf(sheets / feedback_filename(2022, P2, "区教委"), tmp_path / "pdf").stat().st_size > 0
 
 
 # ---------------------------------------------------------------------------
