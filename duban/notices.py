@@ -235,21 +235,27 @@ def unit_segments(progress: str, units: list[str]) -> dict[str, str]:
 
 
 def progress_lines(task: Task, entry: PeriodEntry, unit: str, lagging_only: bool,
-                   segment: str | None = None) -> tuple[list[str], list[str]]:
+                   segment: str | None = None, own=None) -> tuple[list[str], list[str]]:
     """(lagging targets, 进展情况 lines) for one unit's notice, from the engine's evidence.
 
     Each line is the engine's sentence for a target plus the unit's own words it rests on
     (the quote); without usable evidence, the engine's reason. The unit's key sentence is
-    added when no line quotes the unit.
+    added when no line quotes the unit. ``segment``/``own``: the unit's own part of a
+    progress cell several lead units filled, and the engine's judgement of that part —
+    so a unit's notice never quotes another unit's text.
     """
     from .report import key_sentence
 
     ev = evidence_of(entry)
-    chosen = _lagging_evidence(entry) if lagging_only else []
-    if not chosen:
-        chosen = [d for d in ev if d.get("principal", True) is not False] or ev
-    mine = [d for d in chosen if not d.get("unit") or d.get("unit") == unit]
-    chosen = mine or chosen
+    reason = entry.reason
+    if segment is not None:
+        mine = [d for d in ev if d.get("unit") == unit]
+        if not mine and own is not None:
+            mine, reason = list(own.evidence), own.reason
+        ev = mine
+    principal = [d for d in ev if d.get("principal", True) is not False] or ev
+    chosen = [d for d in principal if d.get("state") in BEHIND_STATES] if lagging_only else []
+    chosen = chosen or principal
     targets = [clean_text(d.get("target")) for d in chosen if d.get("state") in BEHIND_STATES and d.get("target")]
     lines, quoted = [], False
     for d in chosen:
@@ -261,16 +267,15 @@ def progress_lines(task: Task, entry: PeriodEntry, unit: str, lagging_only: bool
             quoted = True
         if line:
             lines.append(line.rstrip("。") + "。")
-    if not entry.progress.strip():
+    if not (segment if segment is not None else entry.progress).strip():
         return targets, lines + ["本期未报送进展情况。"]
-    if not lines and entry.reason.strip():
-        lines.append(entry.reason.strip().rstrip("。") + "。")
+    if not lines and reason.strip():
+        lines.append(reason.strip().rstrip("。") + "。")
     if not quoted:
         label = next((k for k, v in task.periods.items() if v is entry), "")
-        if segment:  # the unit's own words, not another lead unit's
-            own = Task(task.id, task.category, task.task, periods={label: PeriodEntry(progress=segment,
-                                                                                        reason=entry.reason)})
-            lines.append(f"{unit}报送：“{key_sentence(own, label).rstrip('。')}”")
+        if segment is not None:
+            part = Task(task.id, task.category, task.task, periods={label: PeriodEntry(progress=segment, reason=reason)})
+            lines.append(f"{unit}报送：“{key_sentence(part, label).rstrip('。')}”")
         else:
             lines.append(f"单位报送：“{key_sentence(task, label).rstrip('。')}”")
     return targets, lines
@@ -368,16 +373,16 @@ def decide(master: Master, label: str | None, ledger: list[Notice], *, today: da
         units = units_of.get(t.id, [])
         behind_units = {d.get("unit") for d in _lagging_evidence(e) if d.get("unit")}
         segments = unit_segments(e.progress, units) if len(units) > 1 else {}
-        if lagging and not behind_units and len(segments) > 1:
-            # several lead units reported separately and the engine did not say whose part lags:
-            # judge each unit's own part; a unit that did not report its part stays behind
+        if len(segments) < 2:
+            segments = {}
+        own = {u: judge_task(t.task, text, end, master.year, deadline=t.deadline or None, rules=rules)
+               for u, text in segments.items()}
+        if lagging and segments:
+            # several lead units reported separately: besides the units the engine's evidence names,
+            # the units whose own part lags; a unit that did not report its part stays behind
             for unit in units:
-                own = segments.get(unit)
-                if own is None:
-                    behind_units.add(unit)
-                    continue
-                j = judge_task(t.task, own, end, master.year, deadline=t.deadline or None, rules=rules)
-                if j.status == LAGGING or getattr(j, "light", "") in (YELLOW, RED) or override == LAGGING:
+                j = own.get(unit)
+                if j is None or j.status == LAGGING or getattr(j, "light", "") in (YELLOW, RED) or override == LAGGING:
                     behind_units.add(unit)
             if not behind_units:
                 behind_units = set(units)  # the whole lags though no part does: everyone is asked
@@ -403,7 +408,8 @@ def decide(master: Master, label: str | None, ledger: list[Notice], *, today: da
                 colour, cause = BLUE, f"完成时限（{t.deadline}）临近，任务尚未完成"
             if not colour:
                 continue
-            targets, lines = progress_lines(t, e, unit, lagging_only=colour != BLUE, segment=segments.get(unit))
+            targets, lines = progress_lines(t, e, unit, lagging_only=colour != BLUE,
+                                            segment=segments.get(unit, "") if segments else None, own=own.get(unit))
             out.append(Decision(t, unit, colour, cause, targets, lines))
     return out
 
