@@ -376,7 +376,7 @@ def test_xlwings_module_comes_from_installed_package():
     assert not vendored
 
 
-BUTTON_FUNCTIONS = {"sheets", "mail", "collect", "status", "report", "remind", "upgrade"}
+BUTTON_FUNCTIONS = {"sheets", "mail", "collect", "status", "report", "remind", "notices", "score", "upgrade"}
 RUNPYTHON_RE = re.compile(r'^\s*RunPython\s+"import\s+([\w.]+)\s+as\s+(\w+);\s*(\w+)\.(\w+)\(\)"\s*$')
 
 
