@@ -36,3 +36,29 @@ def test_notices_and_score_buttons(master):  # noqa: F811
     assert result.outputs[0].name == "2022年度督办考核汇总.xlsx" and result.outputs[0].is_file()
     assert openpyxl.load_workbook(master)[S_SCORE].cell(3, 1).value == "排名"
     assert_macros_kept(master)
+
+
+def test_notices_and_score_through_the_excel_store(tmp_path):
+    """The Excel side (BufferedStore = XlwingsStore without xlwings): same ledger, nothing before commit."""
+    from datetime import date
+
+    from test_notices import build
+
+    from duban.master import new_master_store
+    from duban.notices import run_notices
+    from duban.score import run_score
+    from duban.store import MemoryStore
+    from duban.xl.store import BufferedStore, MemoryBackend
+
+    mem = MemoryStore()
+    new_master_store(mem, build())
+    backend = MemoryBackend({k: [list(r) for r in v] for k, v in mem.sheets.items()})
+    store = BufferedStore(backend)
+    result = run_notices(store, "1-6月", tmp_path / "督办单", today=date(2022, 7, 10))
+    run_score(store, today=date(2022, 12, 31))
+    assert S_LEDGER not in backend.sheets  # nothing reaches Excel before commit
+    store.commit()
+    ledger = backend.sheets[S_LEDGER]
+    assert ledger[0][:3] == ["序号", "督办单编号", "颜色"]
+    assert [row[1] for row in ledger[1:]] == [n.number for n in result.notices]
+    assert backend.sheets[S_SCORE][2][0] == "排名"
