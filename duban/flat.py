@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from .model import Master
+from .notices import LEDGER_COLS
 
 ITEM_COLUMNS = {"id": "序号", "category": "工作类别", "task": "工作任务", "target": "预期目标",
                 "lead": "牵头单位", "coop": "配合单位", "units": "责任单位", "flags": "导入提示"}
@@ -19,7 +20,8 @@ def _frame(items: list[dict]) -> pd.DataFrame:
     """One row per item × period (an item with no period yet keeps one row)."""
     rows = []
     for item in items:
-        base = {k: "、".join(v) if isinstance(v, list) else v for k, v in item.items() if k != "periods"}
+        base = {k: "、".join(v) if isinstance(v, list) else v for k, v in item.items()
+                if k not in ("periods", "notices")}
         periods = item["periods"] or {"": {}}
         for label, entry in periods.items():
             row = dict(base, period=label)
@@ -37,6 +39,8 @@ def tables(master: Master) -> dict[str, pd.DataFrame]:
     return {
         "重点任务": _frame(data["tasks"]),
         "预期目标": _frame(data["indicators"]),
+        "督办台账": pd.DataFrame(data["notices"], columns=[k for k, _ in LEDGER_COLS]).rename(
+            columns=dict(LEDGER_COLS)),
         "单位": units.rename(columns={"name": "单位名称", "kind": "类别", "aliases": "别名", "members": "成员单位",
                                      "contact": "联系人", "email": "邮箱", "phone": "电话", "note": "备注"}),
     }

@@ -65,3 +65,15 @@ def test_report_lists_consecutive_lagging(master, tmp_path):  # noqa: F811
     # the first period's report has no such part
     r = CliRunner().invoke(cli, ["report", str(master), "--period", P1, "-o", str(tmp_path / "r1.docx")])
     assert not any("连续滞后" in p.text for p in docx.Document(str(tmp_path / "r1.docx")).paragraphs)
+
+
+def test_export_csv_has_the_ledger(master, tmp_path):  # noqa: F811
+    import pandas as pd
+
+    two_periods(master, tmp_path)
+    r = CliRunner().invoke(cli, ["export", str(master), "--csv", str(tmp_path / "csv")])
+    assert r.exit_code == 0, r.output
+    ledger = pd.read_csv(tmp_path / "csv" / "督办台账.csv", encoding="utf-8-sig")
+    assert list(ledger.columns[:3]) == ["序号", "督办单编号", "颜色"] and ledger.loc[0, "督办单编号"] == "督办〔2022〕第1号"
+    tasks = pd.read_csv(tmp_path / "csv" / "重点任务.csv", encoding="utf-8-sig")
+    assert len(tasks) == 2 * 7
