@@ -438,6 +438,7 @@ class IssueResult:
     escalated: list[Notice] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     summary: Path | None = None
+    unjudged: int = 0  # tasks of the period without any status (duban status not run)
 
     def summary_lines(self) -> list[str]:
         label = self.period.label
@@ -460,6 +461,9 @@ class IssueResult:
             lines.append(f"  汇总表：{self.summary}")
         if not self.notices:
             lines.append("  本期没有需要督办的任务，没有生成督办单。")
+        if self.unjudged:
+            lines.append(f"注意：有 {self.unjudged} 项任务本期尚未研判（系统研判为空），只按完成时限判断了是否督办。"
+                         "请先运行 duban status 再生成督办单。")
         return lines
 
 
@@ -543,6 +547,7 @@ def issue(master: Master, ledger: list[Notice], label: str | None, *, today: dat
                 e = t.periods.get(period.label) or PeriodEntry()
                 n.targets, n.progress = progress_lines(t, e, n.unit, lagging_only=n.colour != BLUE)
     result.notices = sorted((n for n in ledger if n.period == period.label), key=lambda n: n.seq)
+    result.unjudged = sum(1 for t in master.tasks if not (t.periods.get(period.label) or PeriodEntry()).effective_status)
     return result
 
 

@@ -265,6 +265,8 @@ def write_score_xlsx(result: ScoreResult, path: Path, *, office: str = "") -> Pa
     """The scorecard as its own workbook: 考核汇总 (ranked) and 扣分明细."""
     import xlsxwriter
 
+    from .annex import estimate_lines
+
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ScoreError(f"考核汇总表文件名应以 .xlsx 结尾：{path.name}")
@@ -294,11 +296,14 @@ def write_score_xlsx(result: ScoreResult, path: Path, *, office: str = "") -> Pa
             ws.write_row(2, 0, header, f_head)
             ws.set_row(2, 30)
             for r, values in enumerate(rows, start=3):
+                height = 1
                 for c, v in enumerate(values):
                     if isinstance(v, (int, float)):
                         ws.write_number(r, c, v, f_num)
                     else:
                         ws.write_string(r, c, str(v), f_body)
+                        height = max(height, estimate_lines(str(v), widths.get(c, 9)))
+                ws.set_row(r, min(409, height * 14.5 + 4))
             ws.freeze_panes(3, 2 if name == "考核汇总" else 1)
             ws.set_paper(9)
             ws.set_landscape()

@@ -148,6 +148,17 @@ def test_each_lead_units_notice_quotes_its_own_part(master, tmp_path):
         assert own in progress and other not in progress, (unit, progress)
 
 
+def test_an_unjudged_period_is_pointed_out(master, tmp_path):
+    def unjudge(m):
+        for t in m.tasks:
+            t.entry(P1).status = t.entry(P1).light = ""
+            t.entry(P1).override = ""
+    edit(master, unjudge)
+    r = notices_run(master, P1, tmp_path / "out", ISSUE)
+    assert colours(r) == {(2, "区教委"): "蓝", (3, "区住房城乡建委"): "红"}  # the deadlines still count
+    assert r.unjudged == 7 and "请先运行 duban status 再生成督办单" in r.summary_lines()[-1]
+
+
 def test_red_light_makes_a_red_notice(master, tmp_path):
     edit(master, lambda m: setattr(m.task_by_id()[1].entry(P1), "light", "红"))
     r = notices_run(master, P1, tmp_path / "out", ISSUE)
