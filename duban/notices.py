@@ -401,7 +401,7 @@ def decide(master: Master, label: str | None, ledger: list[Notice], *, today: da
                 elif last is not None and last.overdue(today):
                     colour, cause = RED, f"{last.period}督办单（{last.number}）逾期未回复整改情况"
                 else:
-                    colour, cause = YELLOW, "推进较为滞后"
+                    colour, cause = YELLOW, "推进较为滞后" if status == LAGGING else "进度低于序时进度（进度灯为黄灯）"
             elif last is not None and last.overdue(today) and last.open:
                 colour, cause = RED, f"{last.period}督办单（{last.number}）逾期未回复整改情况"
             elif deadline and end and end < deadline <= end + timedelta(days=blue_days):

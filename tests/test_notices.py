@@ -159,6 +159,13 @@ def test_an_unjudged_period_is_pointed_out(master, tmp_path):
     assert r.unjudged == 7 and "请先运行 duban status 再生成督办单" in r.summary_lines()[-1]
 
 
+def test_a_yellow_light_on_a_task_judged_on_track_says_so(master, tmp_path):
+    edit(master, lambda m: setattr(m.task_by_id()[7].entry(P1), "light", "黄"))
+    r = notices_run(master, P1, tmp_path / "out", ISSUE)
+    n = next(n for n in r.notices if n.task_id == 7)
+    assert (n.colour, n.cause) == ("黄", "进度低于序时进度（进度灯为黄灯）")
+
+
 def test_red_light_makes_a_red_notice(master, tmp_path):
     edit(master, lambda m: setattr(m.task_by_id()[1].entry(P1), "light", "红"))
     r = notices_run(master, P1, tmp_path / "out", ISSUE)
