@@ -392,7 +392,8 @@ def decide(master: Master, label: str | None, ledger: list[Notice], *, today: da
             if deadline and end and deadline <= end:
                 colour, cause = RED, f"已超过完成时限（{t.deadline}），任务尚未完成"
             elif light == RED and (not behind_units or unit in behind_units):
-                colour, cause = RED, "推进严重滞后（进度灯为红灯）"
+                colour, cause = RED, ("推进严重滞后（进度灯为红灯）" if status == LAGGING
+                                      else "进度明显低于序时进度（进度灯为红灯）")
             elif lagging and (not behind_units or unit in behind_units):
                 again = (last is not None and prev is not None and last.period == prev.label
                          and last.colour in (YELLOW, RED))

@@ -171,6 +171,10 @@ def test_red_light_makes_a_red_notice(master, tmp_path):
     r = notices_run(master, P1, tmp_path / "out", ISSUE)
     n = next(n for n in r.notices if n.task_id == 1)
     assert (n.colour, n.cause) == ("红", "推进严重滞后（进度灯为红灯）")
+    edit(master, lambda m: (setattr(m.task_by_id()[7].entry(P1), "light", "红")))
+    r = notices_run(master, P1, tmp_path / "out", ISSUE)
+    n7 = next(n for n in r.notices if n.task_id == 7)  # the engine said 正常推进, its light says red
+    assert (n7.colour, n7.cause) == ("红", "进度明显低于序时进度（进度灯为红灯）")
 
 
 def second_period(m: Master, statuses: dict[int, str]) -> None:
