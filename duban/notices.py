@@ -68,6 +68,14 @@ REQUIREMENTS = {
 }
 
 
+INTERVIEW = "该项任务已连续发出红色督办单，将提请区政府约谈单位主要负责人。"
+
+
+def is_repeat_red(n: "Notice") -> bool:
+    """A red notice after a red one for the same task: the unit's head is to be interviewed (约谈)."""
+    return n.colour == RED and "已发红色督办单" in n.cause
+
+
 class NoticeError(DubanError):
     "Supervision notices cannot be made"
 
@@ -449,6 +457,9 @@ class IssueResult:
                  f"涉及 {len(units)} 个单位；本次新编号 {len(self.new)} 份，沿用原编号 {len(self.kept)} 份。"]
         for n in self.notices:
             lines.append(f"  {n.number} {COLOUR_NAMES[n.colour]} {n.unit} 任务{n.task_id}：{n.cause}")
+        interview = sorted({n.unit for n in self.notices if is_repeat_red(n)})
+        if interview:
+            lines.append(f"  连续红色督办、建议提请约谈主要负责人的单位 {len(interview)} 个：" + "、".join(interview))
         if self.stale:
             lines.append(f"  以下 {len(self.stale)} 份督办单是此前为本期签发的，按现在的研判已不需要督办，台账中保留原编号"
                          "（确需撤销的，在“督办台账”备注中注明）：" + "、".join(n.number for n in self.stale))
@@ -593,6 +604,8 @@ def notice_fields(master: Master, n: Notice) -> list[tuple[str, str]]:
     requirement = REQUIREMENTS[n.colour]
     if n.colour == RED:
         requirement = f"该项任务{n.cause}。" + requirement
+        if is_repeat_red(n):
+            requirement += INTERVIEW
     return [
         ("督办事项", item),
         ("进展情况", "\n".join(n.progress) if n.progress else "（见本期进展反馈表）"),

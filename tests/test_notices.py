@@ -208,6 +208,23 @@ def reply(path: Path, label: str, replies) -> list:
     return changed
 
 
+def test_red_again_asks_for_an_interview(master, tmp_path):
+    notices_run(master, P1, tmp_path / "o1", ISSUE)  # task 3: red (overdue)
+    edit(master, lambda m: second_period(m, {3: "推进较为滞后"}))
+    out = tmp_path / "o2"
+    r = notices_run(master, P2, out, ISSUE2)
+    n3 = next(n for n in r.notices if n.task_id == 3)
+    assert n3.colour == "红"
+    assert n3.cause == "已超过完成时限（5月底前），任务尚未完成"  # overdue comes first
+    edit(master, lambda m: setattr(m.task_by_id()[3], "deadline", "年底前"))
+    r = notices_run(master, P2, out, ISSUE2)
+    n3 = next(n for n in r.notices if n.task_id == 3)
+    assert n3.cause == "1-6月已发红色督办单（督办〔2022〕第3号），本期仍推进较为滞后"
+    assert "  连续红色督办、建议提请约谈主要负责人的单位 1 个：区住房城乡建委" in r.summary_lines()
+    lines = docx_lines(out / notice_filename(2022, P2, "区住房城乡建委"))
+    assert lines[lines.index("督办要求") + 1].endswith("该项任务已连续发出红色督办单，将提请区政府约谈单位主要负责人。")
+
+
 def test_repeat_red_can_be_switched_off(master, tmp_path):
     notices_run(master, P1, tmp_path / "o1", ISSUE)
     reply(master, P2, [("区科技局", 1, "正在洽谈。", "2022-07-15")])  # answered in time: no red for that
