@@ -141,7 +141,7 @@ def test_several_leads_only_the_unit_whose_part_lags(master, tmp_path):
 def test_each_lead_units_notice_quotes_its_own_part(master, tmp_path):
     out = tmp_path / "out"
     notices_run(master, P1, out, ISSUE)
-    for unit, own, other in (("区财政局", "配套资金尚未落实", "建成社区食堂5个"),
+    for unit, own, other in (("区财政局", "进度滞后", "建成社区食堂5个"),
                              ("区民政局", "建成社区食堂5个", "配套资金尚未落实")):
         lines = docx_lines(out / notice_filename(2022, P1, unit))
         progress = "".join(lines[lines.index("进展情况") + 1:lines.index("督办要求")])
