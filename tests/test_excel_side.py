@@ -119,22 +119,22 @@ def test_the_excel_saved_fixture_has_what_excel_writes(excel_master):
             "customXml/item1.xml", "customXml/itemProps1.xml", "xl/comments1.xml"} <= names
     assert {f"xl/ctrlProps/ctrlProp{i}.xml" for i in range(1, 7)} <= names
     assert sheet.index("<legacyDrawing") < sheet.index("<controls>")
-    assert sheet.count("<control ") == 6 and 'macro="[0]!DubanSheets"' in sheet
+    assert sheet.count("<control ") == len(DEFAULT_BUTTONS) and 'macro="[0]!DubanSheets"' in sheet
     assert vml.count("<o:shapelayout") == 1 and 'id="Button_x0020_1" o:spid="_x0000_s1025"' in vml
-    assert len(set(vml_shape_ids(vml))) == 7  # six buttons and the comment, one id each
-    assert ct.count("application/vnd.ms-excel.controlproperties+xml") == 6
+    assert len(set(vml_shape_ids(vml))) == len(DEFAULT_BUTTONS) + 1  # the buttons and the comment, one id each
+    assert ct.count("application/vnd.ms-excel.controlproperties+xml") == len(DEFAULT_BUTTONS)
     assert audit_errors(excel_master) == []
     assert comment_texts(excel_master) == excel_comment(excel_master)
 
 
 def test_a_plain_openpyxl_save_of_it_is_what_the_issue_describes(excel_master, tmp_path):
-    """Why duban's writes go through save_workbook: openpyxl alone leaves six
+    """Why duban's writes go through save_workbook: openpyxl alone leaves the
     ctrlProps parts orphaned and gives the comment the id of a button."""
     wb = openpyxl.load_workbook(excel_master, keep_vba=True)
     wb["设置"]["A30"] = "x"
     wb.save(tmp_path / "plain.xlsm")
     problems = package_problems(tmp_path / "plain.xlsm")
-    assert sum(p.startswith("orphan part: xl/ctrlProps/") for p in problems) == 6
+    assert sum(p.startswith("orphan part: xl/ctrlProps/") for p in problems) == len(DEFAULT_BUTTONS)
     assert "duplicate VML shape ids: ['_x0000_s1026']" in problems
 
     save_workbook(openpyxl.load_workbook(excel_master, keep_vba=True), tmp_path / "duban.xlsm")
@@ -325,5 +325,6 @@ def test_many_comments_on_the_button_sheet_get_more_id_blocks(built, tmp_path):
         vml = zf.read("xl/drawings/vmlDrawing1.vml").decode("utf-8")
     assert '<o:idmap v:ext="edit" data="1,2"/>' in vml
     ids = vml_shape_ids(vml)
-    assert len(ids) == 1106 and ids[0] == "_x0000_s1025" and ids[-1] == "_x0000_s%d" % (1024 + 1106)
+    n = 1100 + len(DEFAULT_BUTTONS)
+    assert len(ids) == n and ids[0] == "_x0000_s1025" and ids[-1] == "_x0000_s%d" % (1024 + n)
     assert buttons(tmp_path / "m.xlsm") == EXPECTED_BUTTONS
