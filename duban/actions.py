@@ -162,7 +162,14 @@ def do_mail(ctx: ActionContext) -> ActionResult:
 
 
 def do_remind(ctx: ActionContext) -> ActionResult:
-    return _mail(ctx, remind=True)
+    """催报: reminder mails, and the notices past their reply deadline listed and escalated (督办台账)."""
+    from .notices import escalate_overdue
+
+    result = _mail(ctx, remind=True)
+    over = escalate_overdue(ctx.store)
+    result.lines += over.summary_lines()
+    result.saved_master = bool(over.escalated or over.closed)
+    return result
 
 
 def do_collect(ctx: ActionContext) -> ActionResult:

@@ -31,6 +31,18 @@ def test_notices_and_score_buttons(master):  # noqa: F811
     again = buttons.notices(str(master))
     assert "本次新编号 0 份" in again.lines[0]
 
+    from duban.notices import load_ledger, save_ledger
+
+    with open_store(master) as store:  # the notices' reply deadline has passed
+        ledger = load_ledger(store)
+        for n in ledger:
+            n.reply_by = "2022-07-20"
+        save_ledger(store, ledger)
+    remind = buttons.remind(str(master))  # 催报 also lists the notices past their reply deadline
+    assert any(line.startswith("超过回复期限仍未回复的督办单") for line in remind.lines)
+    assert remind.saved_master
+    assert_macros_kept(master)
+
     result = buttons.score(str(master))
     assert not result.failed and result.title == "考核汇总"
     assert result.outputs[0].name == "2022年度督办考核汇总.xlsx" and result.outputs[0].is_file()
