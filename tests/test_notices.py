@@ -580,8 +580,8 @@ def test_cli_notices(master, tmp_path):
     r = CliRunner().invoke(cli, ["notices", str(master), "--period", P1, "-o", str(out), "--date", "2022-07-10"])
     assert r.exit_code == 0, r.output
     assert "1-6月督办单：共 5 份（红色 1、黄色 3、蓝色 1），涉及 5 个单位" in r.output
-    r = CliRunner().invoke(cli, ["notices", str(master), "--period", "7月", "-o", str(out)])
-    assert r.exit_code == 1 and "主表中没有期次“7月”" in r.output
+    r = CliRunner().invoke(cli, ["notices", str(master), "--period", "1-7月", "-o", str(out)])
+    assert r.exit_code == 1 and "1-7月" in r.output
     edit(bad, lambda m: m.settings.update(notice_number="督办{x}"))
     r = CliRunner().invoke(cli, ["notices", str(bad), "-o", str(out)])
     assert r.exit_code == 1 and "督办单编号格式" in r.output
