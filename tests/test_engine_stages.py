@@ -199,3 +199,15 @@ def test_blind_corpora_agreement_floor(corpus, n, floor):
     assert s["cases"] == n
     assert s["agreement"] >= floor, s
     assert s["lagging_called_done"] == [] and len(s["false_done"]) <= 1, s
+
+
+def test_lights_follow_the_verdict_on_every_corpus():
+    """A task judged 正常推进 is never red, 已完成 is always green, 未报送 has no light."""
+    spec = importlib.util.spec_from_file_location("judge_accuracy", ROOT / "benchmarks" / "judge_accuracy.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    for corpus in (bench.CORPUS, bench.EXTRA, bench.COUNTY, bench.MONTHS, bench.CITY):
+        for r in bench.run(bench.load_cases(corpus)):
+            assert not (r["got"] == NORMAL and r["light"] == "红"), r["id"]
+            assert r["got"] != DONE or r["light"] == "绿", r["id"]
+            assert r["light"] in ("绿", "黄", "红", ""), r["id"]

@@ -83,7 +83,7 @@ def _light(status: str, assessments: list[Assessment], overdue: bool, R: Rules) 
     if worst is None:
         return "" if status == MANUAL else "绿"
     if worst > R.red_points:
-        return "红"
+        return "黄" if status == NORMAL else "红"  # a task judged on track is never shown red
     if worst >= R.yellow_points:
         return "黄"
     return "绿"
