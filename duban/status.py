@@ -31,6 +31,7 @@ class StatusResult:
     lights: Counter = field(default_factory=Counter)  # task light → count
     overridden: int = 0  # entries where the override differs from the engine
     changed: int = 0  # engine proposals that changed since the last run
+    closed_notices: list = field(default_factory=list)  # 督办单 numbers closed (销号) by this period's verdicts
 
     def summary_lines(self) -> list[str]:
         lines = [f"{self.period.label}研判完成（截至 {self.period.end}）："]
@@ -39,6 +40,9 @@ class StatusResult:
         if self.lights:
             lines.append("  进度灯（重点任务）：" + "，".join(f"{k}灯 {self.lights[k]} 项" for k in ("绿", "黄", "红") if self.lights.get(k)))
         lines.append(f"  人工研判改变了 {self.overridden} 项的结论（报告一律采用人工研判）；本次系统研判有变化的 {self.changed} 项。")
+        if self.closed_notices:
+            lines.append(f"  督办单销号 {len(self.closed_notices)} 件：" + "、".join(self.closed_notices[:10])
+                         + ("……" if len(self.closed_notices) > 10 else "") + "（已在“督办台账”中标记）。")
         return lines
 
 
@@ -222,6 +226,16 @@ def run_status(store: Store, label: str | None = None, progress=None) -> StatusR
     master = load_master(store)
     result = judge_master(master, label, progress)
     save_master(store, master, parts=("indicators", "tasks"), periods=[result.period.label])
+    # 销号: a notice whose task is now 已完成, or 正常推进 with a reply, is closed by the new verdicts.
+    # (Escalation of unanswered notices depends on the day and stays with remind and notices.)
+    from .notices import load_ledger, review, save_ledger
+
+    ledger = load_ledger(store)
+    if ledger:
+        closed, _ = review(master, ledger, today=date.min)
+        if closed:
+            save_ledger(store, ledger)
+            result.closed_notices = [n.number for n in closed]
     try:
         from .dashboard import refresh_dashboard
     except ImportError:  # the dashboard arrives with the report step

@@ -585,3 +585,20 @@ def test_cli_notices(master, tmp_path):
     edit(bad, lambda m: m.settings.update(notice_number="督办{x}"))
     r = CliRunner().invoke(cli, ["notices", str(bad), "-o", str(out)])
     assert r.exit_code == 1 and "督办单编号格式" in r.output
+
+
+def test_status_closes_a_notice_whose_task_is_now_done(master, tmp_path):
+    """`duban status` for the next period closes (销号) the notices of tasks now 已完成, as staff see at once."""
+    notices_run(master, P1, tmp_path / "o1", ISSUE)
+
+    def settle(m):
+        second_period(m, {})
+        m.task_by_id()[3].entry(P2).override = "已完成"  # staff confirm the task is done
+
+    edit(master, settle)
+    r = CliRunner().invoke(cli, ["status", str(master), "--period", P2])
+    assert r.exit_code == 0, r.output
+    assert "督办单销号 1 件" in r.output
+    by = {(n.task_id, n.unit): n for n in ledger(master)}
+    assert by[(3, "区住房城乡建委")].status == CLOSED and by[(3, "区住房城乡建委")].closed_in == P2
+    assert by[(2, "区教委")].status != CLOSED  # still open: on track but no reply
