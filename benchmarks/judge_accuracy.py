@@ -20,6 +20,10 @@ tests/data/judge_cases_city.jsonl (50 long city-level returns, 2026, several uni
 fourth: 76.0% on its first run, 3 wrongly 已完成; then generalised (a start counted for 新开工 targets,
 totals before their bracketed parts, laws made when passed and promulgated, milestones not judged by
 the opening date, a unit's remainder not lent to another unit's target).
+tests/data/judge_cases_round5.jsonl (40 tasks, 2027) was the fifth: 85.0% on its first run, 2 wrongly
+已完成; then generalised (a deliverable is not met while the rest is still open, 创建 is met only by the
+recognition, a cumulative figure smaller than another completed one is a contradiction, nothing finished
+after mid-year when only starts are reported, 上线/通车 plans compared with the deadline).
 
 A case agrees when the engine's status is the expected one or one of the `acceptable` ones.
 Targets (issue 10): >= 90% agreement, no expected 推进较为滞后 called 已完成, at most 2 expected
@@ -59,6 +63,7 @@ COUNTY = ROOT / "tests" / "data" / "judge_cases_county.jsonl"
 MONTHS = ROOT / "tests" / "data" / "judge_cases_months.jsonl"
 INDICATORS = ROOT / "tests" / "data" / "indicator_cases.jsonl"
 CITY = ROOT / "tests" / "data" / "judge_cases_city.jsonl"
+ROUND5 = ROOT / "tests" / "data" / "judge_cases_round5.jsonl"
 
 
 def load_cases(path: Path = CORPUS) -> list[dict]:

@@ -189,7 +189,7 @@ def test_corpus_agreement_floor():
 
 
 @pytest.mark.parametrize("corpus, n, floor", [("EXTRA", 60, 0.92), ("COUNTY", 50, 0.92), ("MONTHS", 40, 0.92),
-                                              ("INDICATORS", 30, 0.92), ("CITY", 50, 0.88)])
+                                              ("INDICATORS", 30, 0.92), ("CITY", 50, 0.88), ("ROUND5", 40, 0.9)])
 def test_blind_corpora_agreement_floor(corpus, n, floor):
     """Cases written by sessions that never saw the engine (2023–2025, monthly periods, indicators)."""
     spec = importlib.util.spec_from_file_location("judge_accuracy", ROOT / "benchmarks" / "judge_accuracy.py")
@@ -206,7 +206,7 @@ def test_lights_follow_the_verdict_on_every_corpus():
     spec = importlib.util.spec_from_file_location("judge_accuracy", ROOT / "benchmarks" / "judge_accuracy.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    for corpus in (bench.CORPUS, bench.EXTRA, bench.COUNTY, bench.MONTHS, bench.CITY):
+    for corpus in (bench.CORPUS, bench.EXTRA, bench.COUNTY, bench.MONTHS, bench.CITY, bench.ROUND5):
         for r in bench.run(bench.load_cases(corpus)):
             assert not (r["got"] == NORMAL and r["light"] == "红"), r["id"]
             assert r["got"] != DONE or r["light"] == "绿", r["id"]

@@ -132,8 +132,9 @@ def _quote(r: Reading | StageMark | None) -> str | None:
 # ---------------------------------------------------------------------------
 # count / amount
 # ---------------------------------------------------------------------------
-_PENDING_RE = re.compile(r"(?:评估|评审|验收|审定|公示|考核|认定|命名)[^，,；;。]{0,8}(?:结果)?[^，,；;。]{0,4}(?:尚未公布|待公布|尚未出|待审定|待认定|尚未下达|待下达)|"
-                         r"等待[^，,；;。]{0,14}(?:结果|审定|认定|命名|验收|评审|评估)|待[^，,；;。]{0,8}(?:组织)?(?:验收|评审|评估|认定)")
+_PENDING_RE = re.compile(r"(?:评估|评审|验收|审定|公示|考核|认定|命名|督导)[^，,；;。]{0,8}(?:结果)?[^，,；;。]{0,4}(?:尚未公布|待公布|尚未出|待审定|待认定|尚未下达|待下达)|"
+                         r"等待[^，,；;。]{0,14}(?:结果|审定|认定|命名|验收|评审|评估)|待[^，,；;。]{0,8}(?:组织)?(?:验收|评审|评估|认定)|"
+                         r"申请认定|(?:结果|认定)[^，,；;。]{0,4}(?:尚未|暂未|未)(?:公布|下达|出台)")
 _THIS_YEAR_RE = re.compile(r"本年|今年|年内|当年|本年度")
 _FLOW_VERBS = re.compile(r"新建|新增|新改建|引进|引育|培育|孵化|招引|新开|开通|发放|培训|举办|拆除|改造|整治|治理|加装|"
                          r"完成|建成|实施|签约|开行|化解|打造|创建|提供|接入|吸纳|新签")
@@ -159,6 +160,9 @@ def _count_candidates(t: TargetSpec, prog: Progress, R: Rules, n_count_targets: 
         if t.goal and not same_measure and not 0.02 <= q.value * f / t.goal <= 5:
             continue  # "惠及居民1.26万户" is not "改造老旧小区45个"
         measured = q.kind == "amount" and (q.unit, t.measure) in _CONVERT and ov > 0  # 62公顷 for …1500亩
+        if (q.verb in ("竣工", "建成", "完工", "完成", "投用") and n_count_targets == 1 and q.unit == t.measure
+                and subject_overlap(_key(t), r.clause.sentence) >= R.min_subject_overlap):
+            measured = True  # "已竣工并通过两级验收126户" in a sentence about 危房改造
         if q.subject and ov < R.min_subject_overlap and not (r.remainder and n_count_targets == 1) \
                 and not (own_verb and n_count_targets == 1) and not measured:
             # a named quantity of something else (资金, 人次, 培训 …); "另11个…" refers to the target itself
@@ -241,6 +245,16 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
             return (this_year, not multi, not part_of, round(ov, 1), verb_match, r.modality == "done", r.q.value * f)
 
         best = max(done, key=rank)
+        cum = [x for x in done if "累计" in x[1].clause.text[:max(0, x[1].q.span[0] - x[1].clause.start)]
+               and x[0] >= R.min_subject_overlap]
+        bigger = [x for x in done if x[0] >= R.min_subject_overlap and x not in cum]
+        if cum and bigger and min(c[1].q.value * c[2] for c in cum) * 1.2 < max(b[1].q.value * b[2] for b in bigger):
+            c, b = cum[0][1], max(bigger, key=lambda x: x[1].q.value * x[2])[1]
+            a.state = "manual"
+            a.quote = _quote(b)
+            a.line = f"{t.text}：进展先报“{b.phrase}”，又报“{c.phrase}”，两组数据不一致"
+            a.question = f"“{t.text}”：进展中“{b.phrase}”与“{c.phrase}”不一致，以哪个为准？"
+            return a
     if best is not None:
         ov, r, f = best
         value = r.q.value * f
@@ -310,6 +324,11 @@ def assess_count(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
             a.stage = "施工"
             a.quote = strip_marker(building[0].clause.text)
             a.line = f"{label}：{a.quote}，正在施工，尚未形成完成量"
+        elif underway and expected is not None and expected >= 0.6 and not year_end and re.search(r"建成|新建|完成|改造|建设", t.verb or ""):
+            a.state = "behind"
+            a.quote = _quote(underway[0][1])
+            a.actual_text = underway[0][1].phrase
+            a.line = f"{label}：{a.quote}，序时进度已达{share_pct(expected)}，尚无完成量"
         elif underway:
             a.state = "unknown"
             a.actual_text = underway[0][1].phrase
@@ -687,12 +706,22 @@ def assess_deliverable(t: TargetSpec, prog: Progress, expected: float | None, R:
                         and (len(subs) == 1 or item[:4] in c.sentence)), None)
         later = next((text for d, action, text, c in prog.plans
                       if action in ("完工", "竣工", "建成", "投用", "投入使用", "交付") and (len(subs) == 1 or item[:4] in c.sentence)), None)
-        if stage in ("完工", "投用") and later:
+        recognised = any(re.search(r"命名|授予|获评|认定为|入选|通过[^，,；;。]{0,10}认定|成功创建|获批", c.text)
+                         and not R.plan_re.search(c.text) for c in prog.clauses)
+        if re.search(r"创建|争创", t.verb or "") and not recognised and pending is not None:
+            st = "manual"
+            q = strip_marker(pending.text)
+        elif stage in ("完工", "投用") and later:
             st = "manual"
             q = f"{q}，但又称“{later}”"
         elif pending is not None and stage not in ("完工", "投用"):
             st = "manual"
             q = strip_marker(pending.text)
+        elif stage in ("完工", "投用") and any(
+                re.search(r"(?:其余|剩余|尚有|还有)[^，,；;。]{0,16}(?:仍在|正在|尚未|未完成|未整改|因)", c.text)
+                and (len(subs) == 1 or item[:4] in c.sentence) for c in prog.clauses):
+            st = "behind" if year_end else "on_track"  # "其余18处因涉及…仍在整改"
+            stage = "施工"
         elif stage in ("完工", "投用"):
             st = "met"
         elif late_plan:

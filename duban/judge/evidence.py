@@ -40,7 +40,7 @@ _ENDS_WITH_HEADING = re.compile(r"[：:]\s*$")
 _PLAN_DATE_RE = re.compile(
     r"(计划|预计|力争|争取|拟|将于|将在|确保|顺延至|调整至|推迟至|延期至|延至|待)[^，,；;。]{0,14}?"
     r"(20\d\d\s*年|明年|下一年|下半年|年内|年底前?|年末|(?:\d{1,2}|十[一二]|[一二三四五六七八九十])\s*月)"
-    r"[^，,；;。]{0,16}?(竣工|完工|建成|投用|投入使用|完成|实施|开工|启动|动工|交付|验收)")
+    r"[^，,；;。]{0,16}?(竣工|完工|建成|投用|投入使用|完成|实施|开工|启动|动工|交付|验收|上线|投运|开通|通车|开业)")
 _CN_MONTHS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11,
               "十二": 12}
 _DONE_QUALIFIED_RE = re.compile(r"(?:主体|结构|土建|基础|接近|即将|基本|部分)$|(?:主体|结构|土建|路基|基础)[^，,；;。]{0,4}$")
@@ -271,6 +271,8 @@ def _stage_marks(c: Clause, R: Rules) -> list[StageMark]:
             st = stage
             if m.group(0).startswith("建成") and (before.endswith("创") or after.startswith("果")):
                 continue  # 创建成果 is not 建成
+            if m.group(0) == "挂牌" and after.startswith("督办"):
+                continue  # 挂牌督办 is supervision, not an opening
             if stage in ("投用", "完工"):
                 if _STAGE_BLOCK_BEFORE_RE.search(before) and not re.search(r"已\s*全部\s*$|全部已\s*$", before):
                     continue
