@@ -34,6 +34,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from . import settings as st
 from .errors import DubanError
+from .judge import BEHIND_STATES
 from .model import Master, Period, PeriodEntry, Task, clean_text
 from .store import SheetStyle, Store, strip_illegal
 
@@ -194,25 +195,13 @@ def save_ledger(store: Store, ledger: list[Notice]) -> None:
 
 
 # ---------------------------------------------------------------------------
-# the engine's light and evidence (adapter until every engine provides both)
+# the engine's light and evidence
 # ---------------------------------------------------------------------------
-
-def attach_evidence(master: Master, label: str) -> None:
-    """Let the engine fill ``entry.light``/``entry.evidence`` when it can (engine contract)."""
-    try:
-        from .status import attach_evidence as attach
-    except ImportError:
-        return
-    attach(master, label)
-
 
 def light_of(entry: PeriodEntry) -> str:
     """The override-aware light: 绿/黄/红 or ''."""
     override = entry.override.strip()
-    if hasattr(entry, "light"):
-        light = getattr(entry, "light") or ""
-    else:  # an engine without lights: the status stands for it
-        light = {LAGGING: YELLOW, NORMAL: "绿", DONE: "绿"}.get(entry.status, "")
+    light = entry.light or ""
     if override == LAGGING and light in ("绿", ""):
         return YELLOW
     if override in (DONE, NORMAL):
@@ -221,10 +210,9 @@ def light_of(entry: PeriodEntry) -> str:
 
 
 def evidence_of(entry: PeriodEntry) -> list[dict]:
-    return list(getattr(entry, "evidence", None) or [])
+    return list(entry.evidence)
 
 
-BEHIND_STATES = ("behind", "not_started")
 
 
 def _lagging_evidence(entry: PeriodEntry) -> list[dict]:
@@ -775,6 +763,8 @@ def run_notices(store: Store, label: str | None, out_dir: Path, *, today: date |
 
     master = load_master(store)
     period = master.period(label)
+    from .status import attach_evidence
+
     attach_evidence(master, period.label)
     ledger = master.notices
     result = issue(master, ledger, period.label, today=today)

@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 from . import judge
 from .master import load_master, save_master
-from .model import Master, Period
+from .model import Indicator, Master, Period
 from .settings import JUDGE_KEYS
 from .store import Store
 
@@ -151,6 +151,24 @@ def judge_tasks(items: list[TaskInput], period_end: date | None, year: int | Non
     return out
 
 
+def _judge_period(master: Master, period: Period, *, workers: int | None = None,
+                  progress: Callable[[int], None] | None = None, tick: Callable[[], None] | None = None):
+    """The engine over one period: ([(task, TaskOutput)], [(indicator, Judgement)]); no entry is changed."""
+    rules_override = rules_from_settings(master.settings)
+    prev = _previous_label(master, period.label)
+    items = [_task_input(t, period.label, prev) for t in master.tasks]
+    judged = judge_tasks(items, period.end, master.year, rules_override, workers=workers, progress=progress)
+    rules = judge.get_rules(rules_override)
+    indicators = []
+    for i in master.indicators:
+        e = i.entry(period.label)
+        indicators.append((i, judge.judge_indicator(i.target, e.progress, e.amount or None, period.end, rules,
+                                                    year=master.year)))
+        if tick:
+            tick()
+    return list(zip(master.tasks, judged)), indicators
+
+
 def judge_master(master: Master, label: str | None = None,
                  progress: Callable[[int, int], None] | None = None, *,
                  workers: int | None = None) -> StatusResult:
@@ -160,11 +178,9 @@ def judge_master(master: Master, label: str | None = None,
     the result is the same for any value.
     """
     period = master.period(label)
-    rules_override = rules_from_settings(master.settings)
-    rules = judge.get_rules(rules_override)
     result = StatusResult(period)
     total = len(master.tasks) + len(master.indicators)
-    done = 0
+    done = len(master.tasks)
 
     def tick():
         nonlocal done
@@ -176,11 +192,8 @@ def judge_master(master: Master, label: str | None = None,
         if progress:
             progress(n, total)
 
-    prev = _previous_label(master, period.label)
-    items = [_task_input(t, period.label, prev) for t in master.tasks]
-    judged = judge_tasks(items, period.end, master.year, rules_override, workers=workers, progress=tasks_done)
-    done = len(items)
-    for t, (status, reason, light, evidence) in zip(master.tasks, judged):
+    tasks, indicators = _judge_period(master, period, workers=workers, progress=tasks_done, tick=tick)
+    for t, (status, reason, light, evidence) in tasks:
         e = t.entry(period.label)
         result.changed += (e.status, e.reason) != (status, reason)
         e.status, e.reason, e.light, e.evidence = status, reason, light, list(evidence)
@@ -188,14 +201,12 @@ def judge_master(master: Master, label: str | None = None,
         if light:
             result.lights[light] += 1
         result.overridden += bool(e.override.strip()) and e.override.strip() != e.status
-    for i in master.indicators:
+    for i, j in indicators:
         e = i.entry(period.label)
-        j = judge.judge_indicator(i.target, e.progress, e.amount or None, period.end, rules, year=master.year)
         result.changed += (e.status, e.reason) != (j.status, j.reason)
         e.status, e.reason, e.light, e.evidence = j.status, j.reason, j.light, list(j.evidence)
         result.indicators[e.effective_status] += 1
         result.overridden += bool(e.override.strip()) and e.override.strip() != e.status
-        tick()
     return result
 
 
@@ -204,21 +215,31 @@ def attach_evidence(master: Master, label: str | None = None) -> None:
     by re-running the engine on the stored progress texts.  Never changes status, reason
     or override: what staff and the last ``duban status`` wrote stays as it is."""
     period = master.period(label)
-    rules_override = rules_from_settings(master.settings)
-    items = [_task_input(t, period.label, _previous_label(master, period.label)) for t in master.tasks]
-    judged = judge_tasks(items, period.end, master.year, rules_override)
-    for t, (_status, _reason, light, evidence) in zip(master.tasks, judged):
-        e = t.entry(period.label)
+    tasks, indicators = _judge_period(master, period)
+    for item, light, evidence in ([(t, out[2], out[3]) for t, out in tasks]
+                                  + [(i, j.light, j.evidence) for i, j in indicators]):
+        e = item.entry(period.label)
         e.evidence = list(evidence)
         if not e.light and e.status:
             e.light = light
-    rules = judge.get_rules(rules_override)
-    for i in master.indicators:
-        e = i.entry(period.label)
-        j = judge.judge_indicator(i.target, e.progress, e.amount or None, period.end, rules, year=master.year)
+
+
+def item_evidence(master: Master, item, label: str) -> list[dict]:
+    """The engine's evidence of one task or indicator for the period; when the period was
+    not attached (:func:`attach_evidence`), this item alone is judged now."""
+    e = item.entry(label)
+    if not e.evidence and ((e.progress or "").strip() or (e.amount or "").strip()):
+        period = master.period(label)
+        rules = judge.get_rules(rules_from_settings(master.settings))
+        if isinstance(item, Indicator):
+            j = judge.judge_indicator(item.target, e.progress, e.amount or None, period.end, rules, year=master.year)
+        else:
+            task, text, deadline, prev = _task_input(item, label, _previous_label(master, label))
+            j = judge.judge_task(task, text, period.end, master.year, deadline=deadline, rules=rules, previous=prev)
         e.evidence = list(j.evidence)
         if not e.light and e.status:
             e.light = j.light
+    return e.evidence
 
 
 def run_status(store: Store, label: str | None = None, progress=None) -> StatusResult:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from .annex import tidy
+from .judge import BEHIND_STATES as LAGGING_STATES
 
 # ---------------------------------------------------------------------------
 # cleaning
@@ -162,7 +163,6 @@ def indicator_phrase(ev: dict | None, name: str, fallback: str = "") -> str:
 # section 二: lagging tasks
 # ---------------------------------------------------------------------------
 
-LAGGING_STATES = ("behind", "not_started")
 _STARTS_WITH_VERB_RE = re.compile(r"^(?:已|累计|共|新|建|完成|实现|引进|培育|开工|改造|招|签约|落地|达到|达|推动|打造|新增"
                                   r"|整治|开展|举办|建设|启动|投用|投入|入驻|安置|发放|种植|修复|治理|提升)")
 _LAGGED_WORDS_RE = re.compile(r"滞后|缓慢|未达|差距|落后|停滞")

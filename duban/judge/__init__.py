@@ -25,7 +25,7 @@ Public API
 from __future__ import annotations
 
 from .indicator import judge_indicator
-from .model import (DONE, EVIDENCE_KEYS, IND_MET, IND_MISSED, IND_ON_COURSE, INDICATOR_STATUSES, LAGGING, MANUAL,
+from .model import (BEHIND_STATES, DONE, EVIDENCE_KEYS, IND_MET, IND_MISSED, IND_ON_COURSE, INDICATOR_STATUSES, LAGGING, MANUAL,
                     NORMAL, NOT_REPORTED, TASK_STATUSES, Judgement, effective_status, evidence_record)
 from .rules import Rules, get_rules
 from .timing import elapsed_share, parse_deadline
@@ -33,6 +33,6 @@ from .verdict import judge_task
 
 __all__ = [
     "Judgement", "Rules", "get_rules", "judge_task", "judge_indicator", "effective_status", "elapsed_share",
-    "parse_deadline", "evidence_record", "EVIDENCE_KEYS", "DONE", "NORMAL", "LAGGING", "NOT_REPORTED", "MANUAL",
+    "parse_deadline", "evidence_record", "EVIDENCE_KEYS", "BEHIND_STATES", "DONE", "NORMAL", "LAGGING", "NOT_REPORTED", "MANUAL",
     "IND_MET", "IND_MISSED", "IND_ON_COURSE", "TASK_STATUSES", "INDICATOR_STATUSES",
 ]

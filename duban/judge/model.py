@@ -34,6 +34,10 @@ EVIDENCE_KEYS = ("target", "kind", "object", "goal", "measure", "actual", "actua
                  "gap", "stage", "state", "quote", "unit", "principal", "line")
 
 
+# evidence states of a target that lags (the report's and the notices' "lagging target")
+BEHIND_STATES = ("behind", "not_started")
+
+
 def evidence_record(**values) -> dict:
     """An evidence dict with every key of EVIDENCE_KEYS present (None when unknown)."""
     rec = {k: None for k in EVIDENCE_KEYS}
