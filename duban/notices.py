@@ -35,6 +35,7 @@ from pathlib import Path
 from . import settings as st
 from .errors import DubanError
 from .judge import BEHIND_STATES
+from .judge.timing import pct as _pct
 from .model import Master, Period, PeriodEntry, Task, clean_text
 from .store import SheetStyle, Store, strip_illegal
 
@@ -277,8 +278,6 @@ def progress_lines(task: Task, entry: PeriodEntry, unit: str, lagging_only: bool
     return targets, lines
 
 
-def _pct(x: float) -> str:
-    return f"{x * 100:.1f}".rstrip("0").rstrip(".") + "%"
 
 
 def evidence_line(d: dict) -> str:

@@ -13,6 +13,7 @@ from ..quantities import _SYN, _fmt, subject_overlap
 from .evidence import STAGE_RANK, Progress, Reading, StageMark, strip_marker
 from .rules import Rules
 from .targets import TargetSpec
+from .timing import pct, rshare, share_pct
 
 # measure conversions to the target's measure: (reported, target) -> factor
 _CONVERT = {("米", "公里"): 0.001, ("千米", "公里"): 1.0, ("公里", "米"): 1000.0, ("公顷", "平方公里"): 0.01,
@@ -50,20 +51,6 @@ class Assessment:
             expected=None if self.expected is None else round(self.expected, 4),
             gap=None if self.gap is None else round(self.gap, 1), stage=self.stage,
             state=self.state, quote=self.quote, unit=self.unit, principal=t.principal, line=self.line)
-
-
-def pct(x: float) -> str:
-    return f"{_fmt(round(x * 100, 1))}%"
-
-
-def share_pct(share: float) -> str:
-    """Time share in whole percents (6月30日 → 50%)."""
-    return f"{round(share * 100)}%"
-
-
-def rshare(x: float | None) -> float | None:
-    """序时 compared in whole percents (6月30日 = 181/365 counts as 50%)."""
-    return None if x is None else round(x * 100) / 100.0
 
 
 def _multi_year_share(prog: Progress, key: str, single: bool) -> Reading | None:
@@ -116,11 +103,6 @@ def _overlap(t: TargetSpec, r: Reading) -> float:
     head = 0.7 if (q.subject and len(q.subject) >= 2 and key.endswith(q.subject)) else 0.0  # 全民健身设施“点位”
     return max(head, subject_overlap(key, near), 0.8 * subject_overlap(key, r.clause.text),
                0.6 * subject_overlap(key, r.clause.sentence))
-
-
-def _phrase(r: Reading) -> str:
-    p = r.phrase
-    return p[1:] if p[:1] in "底末" and len(p) > 2 else p
 
 
 def _quote(r: Reading | StageMark | None) -> str | None:
@@ -518,6 +500,17 @@ def assess_time_limit(t: TargetSpec, prog: Progress, expected: float | None, R: 
     return a
 
 
+def _other_measure(a: Assessment, r: Reading) -> Assessment:
+    """The rate reported is not the target's (城镇登记失业率 for 城镇调查失业率): a person decides."""
+    t = a.target
+    a.quote = _quote(r)
+    a.actual_text = r.phrase
+    a.line = f"{t.text}：进展所报“{r.phrase}”与目标口径不一致"
+    a.question = f"进展报告的是“{strip_marker(r.clause.text)}”，与目标“{t.text}”口径不同，能否对照？"
+    a.state = "manual"
+    return a
+
+
 def assess_level(t: TargetSpec, prog: Progress, expected: float | None, R: Rules, n_same: int,
                  year_end: bool) -> Assessment:
     if t.verb == "压缩至" and t.measure and t.measure != "%":
@@ -546,26 +539,14 @@ def assess_level(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
         if same:
             rs = same
         elif other:
-            r = other[0]
-            a.quote = _quote(r)
-            a.actual_text = r.phrase
-            a.line = f"{t.text}：进展所报“{r.phrase}”与目标口径不一致"
-            a.question = f"进展报告的是“{strip_marker(r.clause.text)}”，与目标“{t.text}”口径不同，能否对照？"
-            a.state = "manual"
-            return a
+            return _other_measure(a, other[0])
     elif t.object and rs and not t.accumulating:
         key = re.sub(r"^(?:全区|全市|城市|城乡)", "", t.object)
         exact = [r for r in rs if key and key[-4:] in r.clause.text]
         if exact:
             rs = exact
         elif len(key) >= 4 and all(subject_overlap(key, (r.q.subject or "") + r.clause.text) < 0.75 for r in rs):
-            r = rs[0]
-            a.quote = _quote(r)
-            a.actual_text = r.phrase
-            a.line = f"{t.text}：进展所报“{r.phrase}”与目标口径不一致"
-            a.question = f"进展报告的是“{strip_marker(r.clause.text)}”，与目标“{t.text}”口径不同，能否对照？"
-            a.state = "manual"
-            return a
+            return _other_measure(a, rs[0])
     if not rs:
         a.line = f"{t.text}：进展未报告目标所列的比例或水平"
         a.question = f"进展未报告“{t.text}”的实际水平，是多少？"
@@ -573,8 +554,8 @@ def assess_level(t: TargetSpec, prog: Progress, expected: float | None, R: Rules
     r = rs[0]
     v = r.q.value
     goal = t.goal if t.goal is not None else 100.0
-    a.actual, a.actual_text, a.quote, a.unit = v, _phrase(r), _quote(r), r.clause.unit
-    shown = f"{t.text}：{_phrase(r)}"
+    a.actual, a.actual_text, a.quote, a.unit = v, r.phrase, _quote(r), r.clause.unit
+    shown = f"{t.text}：{r.phrase}"
     rivals = [o for o in rs_all if o is not r and o.q.value < goal and o.clause.sent_start == r.clause.sent_start
               and (_overlap(t, o) >= _overlap(t, r) - 0.15 or (noun and noun.group(0) in o.clause.text))]
     if t.qualifier != "at_most" and v >= goal - 1e-9 and rivals:

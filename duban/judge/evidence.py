@@ -74,7 +74,9 @@ class Reading:
 
     @property
     def phrase(self) -> str:
-        return self.q.phrase or self.q.text
+        """The figure as written; without the tail of a date the parser took along ("截至9月底城市…")."""
+        p = self.q.phrase or self.q.text
+        return p[1:] if p[:1] in "底末" and len(p) > 2 else p
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from .align import growth_text
 from .evidence import strip_marker
 from .model import IND_MET, IND_MISSED, IND_ON_COURSE, MANUAL, NOT_REPORTED, Judgement, evidence_record
 from .rules import Rules, get_rules
-from .timing import _pct, _share_pct, elapsed_share
+from .timing import elapsed_share, pct as _pct, share_pct as _share_pct
 
 _CLAUSE_SPLIT_RE = re.compile(r"[，,；;。！!？?\n]")
 _RANK_RE = re.compile(r"[（(][^）)]*(?:第\s*\d+|排名|位居|前列)[^）)]*[）)]")

@@ -96,16 +96,18 @@ def elapsed_share(period_end, year: int | None = None, deadline: str | None = No
     return min(1.0, pe.timetuple().tm_yday / days)
 
 
-def _pct(x: float) -> str:
+def pct(x: float) -> str:
+    """A share as written in reasons: 0.267 → "26.7%"."""
     return f"{_fmt(round(x * 100, 1))}%"
 
 
-def _share_pct(share: float) -> str:
-    """Time share shown and compared in whole percents (6月30日 -> 50%)."""
+def share_pct(share: float) -> str:
+    """Time share shown in whole percents (6月30日 → 50%)."""
     return f"{round(share * 100)}%"
 
 
-def _share_round(share: float | None) -> float | None:
-    return None if share is None else round(share * 100) / 100.0
+def rshare(x: float | None) -> float | None:
+    """序时 compared in whole percents (6月30日 = 181/365 counts as 50%)."""
+    return None if x is None else round(x * 100) / 100.0
 
 

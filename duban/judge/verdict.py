@@ -15,13 +15,12 @@ import re
 from difflib import SequenceMatcher
 from datetime import date
 
-from .align import (Assessment, assess_count, assess_deliverable, assess_growth, assess_level, assess_process,
-                    share_pct)
+from .align import Assessment, assess_count, assess_deliverable, assess_growth, assess_level, assess_process
 from .evidence import Progress, core_text, read_progress, strip_marker
 from .model import DONE, LAGGING, MANUAL, NORMAL, NOT_REPORTED, Judgement
 from .rules import Rules
 from .targets import TargetSpec, task_targets
-from .timing import _as_date, elapsed_share, parse_deadline
+from .timing import _as_date, elapsed_share, parse_deadline, share_pct
 
 _SLOGAN_PUNCT = "，。、；：,.;: "
 _NUM_RE = re.compile(r"\d+(?:\.\d+)?")
