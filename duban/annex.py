@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import NamedTuple, Union
 
 from .model import Indicator, Master, Task
+from .store import XLSXWRITER_OPTIONS
 
 LAGGING = "推进较为滞后"
 DONE = "已完成"
@@ -218,6 +219,15 @@ def estimate_lines(text: str, width: float) -> int:
     return sum(max(1, math.ceil(_text_width(line) / usable)) for line in (text.split("\n") or [""]))
 
 
+def print_a4_landscape(ws, header_row: int) -> None:
+    """A table sheet as the office prints it: A4 landscape, one page wide, header row repeated, page number."""
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.repeat_rows(header_row)
+    ws.fit_to_pages(1, 0)
+    ws.set_footer("&C— &P —")
+
+
 def write_annex_xlsx(tables: list[AnnexTable], path: Path, *, office: str = "", draft: bool = False) -> Path:
     """One sheet per annex (附件1, 附件2, …), formatted for printing like the official tables.
 
@@ -226,8 +236,7 @@ def write_annex_xlsx(tables: list[AnnexTable], path: Path, *, office: str = "", 
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(str(path), XLSXWRITER_OPTIONS)
     wb.set_properties({"title": "重点任务推进情况附件", "author": office or "duban", "comments": "由 duban 生成"})
     base = {"font_name": "仿宋_GB2312", "font_size": BODY_PT, "text_wrap": True, "valign": "vcenter",
             "border": 1}
@@ -265,13 +274,9 @@ def write_annex_xlsx(tables: list[AnnexTable], path: Path, *, office: str = "", 
                 height = max(height, estimate_lines(cell_text(cell), widths[c]))
             ws.set_row(r, min(409, height * LINE_PT + 4))
         ws.freeze_panes(3, 0)
-        ws.set_paper(9)  # A4
-        ws.set_landscape()
+        print_a4_landscape(ws, 2)
         ws.set_margins(left=0.7, right=0.7, top=0.8, bottom=0.8)
         ws.center_horizontally()
-        ws.repeat_rows(2)
-        ws.fit_to_pages(1, 0)
-        ws.set_footer("&C— &P —")
         if draft:
             ws.set_header("&C&\"黑体,Bold\"&K C00000草稿：未定稿，不得作为正式报告报送")
         ws.print_area(0, 0, max(2, len(table.rows) + 2), ncol - 1)

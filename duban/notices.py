@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -37,7 +36,7 @@ from .errors import DubanError
 from .judge import BEHIND_STATES
 from .judge.timing import pct as _pct
 from .model import Master, Period, PeriodEntry, Task, clean_text
-from .store import SheetStyle, Store, strip_illegal
+from .store import XLSXWRITER_OPTIONS, SheetStyle, Store, atomic_output, strip_illegal
 
 S_LEDGER = "督办台账"
 
@@ -695,15 +694,11 @@ def write_summary_xlsx(master: Master, notices: list[Notice], path: Path, title:
     """All notices of a run in one printable table (XlsxWriter; unit text stays text)."""
     import xlsxwriter
 
-    from .annex import estimate_lines
+    from .annex import estimate_lines, print_a4_landscape
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~duban-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False,
-                                       "strings_to_numbers": False})
+    with atomic_output(path) as tmp:
+        wb = xlsxwriter.Workbook(tmp, XLSXWRITER_OPTIONS)
         wb.set_properties({"title": title, "author": office_of(master), "comments": "由 duban 生成"})
         base = {"font_name": "仿宋_GB2312", "font_size": 11, "text_wrap": True, "valign": "vcenter", "border": 1}
         f_title = wb.add_format({"font_name": "方正小标宋简体", "font_size": 18, "align": "center", "valign": "vcenter"})
@@ -732,16 +727,8 @@ def write_summary_xlsx(master: Master, notices: list[Notice], path: Path, title:
         if not notices:
             ws.write_string(2, 0, "本期没有督办单。")
         ws.freeze_panes(2, 0)
-        ws.set_paper(9)
-        ws.set_landscape()
-        ws.repeat_rows(1)
-        ws.fit_to_pages(1, 0)
-        ws.set_footer("&C— &P —")
+        print_a4_landscape(ws, 1)
         wb.close()
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 
@@ -789,14 +776,8 @@ def run_notices(store: Store, label: str | None, out_dir: Path, *, today: date |
 
 
 def _save_docx(doc, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".~duban-", suffix=".docx", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_output(path, ".docx") as tmp:
         doc.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 # ---------------------------------------------------------------------------

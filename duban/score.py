@@ -14,8 +14,6 @@ of its own that names the 报送记录 or 督办台账 row it comes from.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,7 +23,7 @@ from . import settings as st
 from .errors import DubanError
 from .model import Master
 from .notices import BLUE, COLOUR_NAMES, COLOURS, RED, YELLOW, Notice, lead_units
-from .store import SheetStyle, Store
+from .store import XLSXWRITER_OPTIONS, SheetStyle, Store, atomic_output
 
 S_SCORE = "考核"
 
@@ -265,17 +263,13 @@ def write_score_xlsx(result: ScoreResult, path: Path, *, office: str = "") -> Pa
     """The scorecard as its own workbook: 考核汇总 (ranked) and 扣分明细."""
     import xlsxwriter
 
-    from .annex import estimate_lines
+    from .annex import estimate_lines, print_a4_landscape
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ScoreError(f"考核汇总表文件名应以 .xlsx 结尾：{path.name}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~duban-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False,
-                                       "strings_to_numbers": False})
+    with atomic_output(path) as tmp:
+        wb = xlsxwriter.Workbook(tmp, XLSXWRITER_OPTIONS)
         wb.set_properties({"title": f"{result.year}年度督办考核汇总", "author": office or "duban",
                            "comments": "由 duban 生成"})
         base = {"font_name": "仿宋_GB2312", "font_size": 11, "text_wrap": True, "valign": "vcenter", "border": 1}
@@ -305,16 +299,8 @@ def write_score_xlsx(result: ScoreResult, path: Path, *, office: str = "") -> Pa
                         height = max(height, estimate_lines(str(v), widths.get(c, 9)))
                 ws.set_row(r, min(409, height * 14.5 + 4))
             ws.freeze_panes(3, 2 if name == "考核汇总" else 1)
-            ws.set_paper(9)
-            ws.set_landscape()
-            ws.repeat_rows(2)
-            ws.fit_to_pages(1, 0)
-            ws.set_footer("&C— &P —")
+            print_a4_landscape(ws, 2)
         wb.close()
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

@@ -19,7 +19,6 @@ import hashlib
 import os
 import re
 import secrets
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from . import feedback_format as ff
 from . import settings as st
 from .errors import DubanError
 from .model import SELF_EVAL_CHOICES, Indicator, Master, Period, Task, Unit
-from .store import FONT_NAME, default_mode
+from .store import FONT_NAME, XLSXWRITER_OPTIONS, atomic_output
 from .textfit import row_height
 
 Progress = Callable[[int, int], None]
@@ -375,21 +374,10 @@ def write_book(book: FeedbackBook) -> Path:
     import xlsxwriter
 
     path = Path(book.path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~duban-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb = xlsxwriter.Workbook(tmp, {
-            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-            "in_memory": True,
-        })
+    with atomic_output(path) as tmp:
+        wb = xlsxwriter.Workbook(tmp, {**XLSXWRITER_OPTIONS, "in_memory": True})
         _fill_workbook(wb, book)
         wb.close()
-        default_mode(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

@@ -435,6 +435,27 @@ def default_mode(path) -> None:
     os.chmod(path, 0o666 & ~umask)
 
 
+# XlsxWriter would turn "=…" into a live formula and "http…" into a link: text from units stays text
+XLSXWRITER_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+
+@contextmanager
+def atomic_output(path: Path, suffix: str | None = None) -> Iterator[str]:
+    """Write an output file atomically: yields a temporary path beside ``path``; on success it
+    gets the user's normal file mode and replaces ``path``; on any failure it is removed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~duban-", suffix=suffix or path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        yield tmp
+        default_mode(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def fs_error(exc: OSError, path: Path, doing: str) -> MasterError:
     """A filesystem fault as a Chinese error naming the path (the caller says the master is untouched)."""
     where = Path(getattr(exc, "filename", None) or path)
