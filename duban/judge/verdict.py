@@ -16,7 +16,7 @@ from difflib import SequenceMatcher
 from datetime import date
 
 from .align import Assessment, assess_count, assess_deliverable, assess_growth, assess_level, assess_process
-from .evidence import Progress, core_text, read_progress, strip_marker
+from .evidence import STAGE_RANK, Progress, core_text, read_progress, strip_marker
 from .model import DONE, LAGGING, MANUAL, NORMAL, NOT_REPORTED, Judgement
 from .rules import Rules
 from .targets import TargetSpec, task_targets
@@ -97,6 +97,44 @@ def _join(lines: list[str]) -> str:
     return "；".join(out)
 
 
+def _declared_delays(prog: Progress, principal: list[Assessment], assessments: list[Assessment]):
+    """The units' own words of delay, one per reporting unit, as evidence.
+
+    A target without a figure of its own takes the declaration as its evidence (behind);
+    beside a reported figure the declaration becomes an evidence record of its own, with
+    its unit, sentence and stage, and the figure stays as reported.
+    Returns (declarations [(word, clause)], extra evidence records).
+    """
+    seen: set = set()
+    declarations = []
+    for word, c in prog.delays:
+        if c.unit not in seen:
+            seen.add(c.unit)
+            declarations.append((word, c))
+    extra: list[dict] = []
+    for _word, c in declarations:
+        concerned = [a for a in principal if a.state != "met" and (
+            len(principal) == 1 or a.target.object and (a.target.object[:4] in c.sentence))] or \
+            [a for a in principal if a.state != "met"][:1] or \
+            ([a for a in assessments if a.state != "met"] or assessments)[:1]
+        for a in concerned:
+            if a.state in ("behind", "not_started") and (a.unit is None or a.unit == c.unit):
+                continue
+            if a.actual is None and (a.unit is None or a.unit == c.unit) and a.state != "behind":
+                a.state = "behind"
+                a.quote = a.quote or strip_marker(c.sentence).rstrip("。；;")
+                a.unit = c.unit
+            else:
+                stages = [m.stage for m in prog.stages if m.clause.sent_start == c.sent_start]
+                rec = a.record()
+                rec.update(state="behind", actual=None, actual_text=None, share=None, gap=None,
+                           quote=strip_marker(c.sentence).rstrip("。；;"), unit=c.unit,
+                           stage=min(stages, key=STAGE_RANK.get) if stages else None,
+                           line=(f"【{c.unit}】" if c.unit else "") + f"单位自述“{strip_marker(c.text)}”")
+                extra.append(rec)
+    return declarations, extra
+
+
 def judge_task(
     task_text: str,
     progress: str | None,
@@ -166,12 +204,10 @@ def judge_task(
 
     principal = [a for a in assessments if a.target.principal] or assessments
     states = [a.state for a in principal]
-    evidence = tuple(a.record() for a in assessments)
-    details["targets"] = [dict(e) for e in evidence]
+    declarations, extra = _declared_delays(prog, principal, assessments)
 
     def verdict(status: str, lines: list[str]) -> Judgement:
         evidence = tuple(a.record() for a in assessments) + tuple(extra)
-        details["targets"] = [dict(e) for e in evidence]
         reason = _join(lines) + note
         light = _light(status, assessments, overdue and status != DONE, R)
         if year_end and status != DONE and light == "绿" and any(
@@ -180,36 +216,7 @@ def judge_task(
         return Judgement(status, reason, details, light, evidence)
 
     # the unit's own words of delay
-    extra: list[dict] = []
-    if prog.delays:
-        seen_units: set = set()
-        declarations = []
-        for w_, c_ in prog.delays:  # one declaration per reporting unit
-            if c_.unit not in seen_units:
-                seen_units.add(c_.unit)
-                declarations.append((w_, c_))
-        word, c = declarations[0]
-        for _w, c in declarations:
-            concerned = [a for a in principal if a.state != "met" and (
-                len(principal) == 1 or a.target.object and (a.target.object[:4] in c.sentence))] or \
-                [a for a in principal if a.state != "met"][:1] or \
-                ([a for a in assessments if a.state != "met"] or assessments)[:1]
-            for a in concerned:
-                if a.state in ("behind", "not_started") and (a.unit is None or a.unit == c.unit):
-                    continue
-                if a.actual is None and (a.unit is None or a.unit == c.unit) and a.state != "behind":
-                    a.state = "behind"  # the declaration is the evidence of this target
-                    a.quote = a.quote or strip_marker(c.sentence).rstrip("。；;")
-                    a.unit = c.unit
-                else:  # the figure stays as reported; the declaration is evidence of its own
-                    stages = [m.stage for m in prog.stages if m.clause.sent_start == c.sent_start]
-                    rec = a.record()
-                    rec.update(state="behind", actual=None, actual_text=None, share=None, gap=None,
-                               quote=strip_marker(c.sentence).rstrip("。；;"), unit=c.unit,
-                               stage=min(stages, key=["前期", "施工", "完工", "投用"].index) if stages else None,
-                               line=(f"【{c.unit}】" if c.unit else "") + f"单位自述“{strip_marker(c.text)}”")
-                    extra.append(rec)
-        word, c = declarations[0]
+    if declarations:
         lines = [(f"【{c_.unit}】" if c_.unit else "") + f"单位自述“{strip_marker(c_.text)}”" for _w, c_ in declarations]
         lines += [a.line for a in principal if a.state == "behind"]
         lines += [a.line for a in principal if a.state != "behind" and (a.actual is not None or a.stage)]
