@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from ..quantities import _SYN, _fmt, subject_overlap
-from .evidence import STAGE_RANK, Progress, Reading, StageMark, strip_marker
+from .evidence import STAGE_RANK, Progress, Reading, StageMark, preparatory_after, strip_marker
 from .rules import Rules
 from .targets import TargetSpec
 from .timing import pct, rshare, share_pct
@@ -126,9 +126,7 @@ def _count_candidates(t: TargetSpec, prog: Progress, R: Rules, n_count_targets: 
     out = []
     for r in prog.readings:
         q = r.q
-        if q.kind not in ("count", "amount", "completion_ratio"):
-            continue
-        if q.kind == "completion_ratio":
+        if q.kind not in ("count", "amount"):  # completion ratios are read by _ratio_reading
             continue
         f = _factor(q.unit, t.measure)
         if f is None:
@@ -184,11 +182,8 @@ def _prep_after(r: Reading, t: TargetSpec, R: Rules) -> bool:
     """"已完成全区110所中小学校园安全隐患排查" for 排查整治: the clause names a preparatory
     or partial step after the number, not the target's own completion."""
     after = r.clause.text[max(0, r.q.span[1] - r.clause.start):]
-    if "完成" in after:
-        seg = after.rsplit("完成", 1)[1]  # what was completed: "已全部完成方案设计" → 方案设计
-        if (R.stage_prep_re.search(seg) or R.scope_re.search(seg)) and not (
-                R.stage_done_re.search(seg) or R.stage_inuse_re.search(seg)):
-            return True  # what was completed is a preparatory step
+    if "完成" in after and preparatory_after(after, R):
+        return True  # what was completed is a preparatory step ("已全部完成方案设计")
     m = R.stage_prep_re.search(after) or R.scope_re.search(after)
     if not m:
         return False
@@ -634,16 +629,14 @@ def assess_deliverable(t: TargetSpec, prog: Progress, expected: float | None, R:
         longest_other = max(len(i) for i in items[:-1])
         if len(items[-1]) > longest_other + 2:
             keys[-1] = items[-1][:longest_other]  # 清水溪、凤凰溪“清水绿岸”工程 → 凤凰溪
+    milestone = re.search(r"封顶|开工|主体|贯通|完成.{0,4}(?:设计|招标|征收)", t.object or "")
     for item, key in zip(items, keys):
         marks = _marks_for(key, prog, single and len(items) == 1)
         if not marks and len(items) == 1:
             marks = [m for m in prog.stages if re.search(r"项目|工程", m.clause.sentence)]  # "项目尚未开工"
-        if not marks and len(items) > 1 and single:
-            marks = []
         sentences = {m.clause.sentence for m in marks} if (len(items) > 1 or not single) else None
         best = _best_stage(marks)
         late_plan = None
-        milestone = re.search(r"封顶|开工|主体|贯通|完成.{0,4}(?:设计|招标|征收)", t.object or "")
         for d, action, text, c in prog.plans:
             if sentences is not None and c.sentence not in sentences and key not in c.sentence:
                 continue

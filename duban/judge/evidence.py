@@ -186,6 +186,14 @@ def _prev_clause(clauses: list[Clause], c: Clause, index: dict[int, int] | None 
     return None
 
 
+def preparatory_after(after: str, R: Rules) -> bool:
+    """The words after a number name a preparatory step as what was done with it
+    ("10个示范点的选址和方案审核", "绿道已全部完成方案设计", "3个项目尚在前期")."""
+    seg = after.rsplit("完成", 1)[1] if "完成" in after else after  # what was completed, if anything
+    return bool(R.stage_prep_re.search(seg) or R.scope_re.search(seg) or re.search(r"尚在前期|前期阶段", seg)) and not (
+        R.stage_done_re.search(seg) or R.stage_inuse_re.search(seg))
+
+
 def _modality(q: Quantity, c: Clause, prev: Clause | None, R: Rules, year: int | None,
               late_period: bool = True, late_year: bool = True) -> tuple[str, bool]:
     a = q.span[0] - c.start
@@ -245,9 +253,7 @@ def _modality(q: Quantity, c: Clause, prev: Clause | None, R: Rules, year: int |
     dones = [m.end() for m in R.stage_done_re.finditer(before)] + [m.end() for m in R.stage_inuse_re.finditer(before)]
     if preps and (not dones or max(preps) > max(dones)):
         return "prep", remainder  # "完成整治方案设计48条": the last step named is preparatory
-    seg = after.rsplit("完成", 1)[1] if "完成" in after else after  # what was completed, if anything
-    if (R.stage_prep_re.search(seg) or R.scope_re.search(seg) or re.search(r"尚在前期|前期阶段", seg)) and not (
-            R.stage_done_re.search(seg) or R.stage_inuse_re.search(seg)):
+    if preparatory_after(after, R):
         # "已完成10个示范点的选址和方案审核", "3个项目尚在前期": the number names what is being prepared
         return "prep", remainder
     if R.underway_re.search(after) and not R.stage_done_re.search(after):
